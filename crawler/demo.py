@@ -1,0 +1,92 @@
+"""``python -m crawler.demo``: the main job on the embedded default.
+
+Starts the replica blog on 127.0.0.1, runs the real ``scrapy crawl blog`` against it into
+``data/demo.db``, prints a summary and how to explore the archive. Run it again and the
+archive stays one row per post.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlite_utils
+
+from .replica import Replica
+from .replica_settings import as_arguments
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def summary(db_path: Path) -> str:
+    db = sqlite_utils.Database(db_path)
+    try:
+        posts = db["posts"].count
+        first, last = db.execute("SELECT min(published_at), max(published_at) FROM posts").fetchone()
+        authors = db.execute(
+            "SELECT authors.name, count(*) FROM post_authors JOIN authors ON authors.id = author_id "
+            "GROUP BY authors.name ORDER BY count(*) DESC"
+        ).fetchall()
+        tags = db.execute(
+            "SELECT tags.name, count(*) FROM post_tags JOIN tags ON tags.id = tag_id GROUP BY tags.name ORDER BY count(*) DESC LIMIT 5"
+        ).fetchall()
+        run = db.execute(
+            "SELECT id, status, pages_fetched, posts_new, posts_updated, posts_unchanged FROM crawl_runs ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        counts = {t: db[t].count for t in ("images", "links", "embeds")}
+    finally:
+        db.close()
+    lines = [
+        f"archive: {db_path} — {posts} posts from {first[:10]} to {last[:10]}",
+        f"last run: #{run[0]} {run[1]}, {run[2]} pages fetched, {run[3]} new, {run[4]} updated, {run[5]} unchanged",
+        f"images {counts['images']}, links {counts['links']}, embeds {counts['embeds']}",
+        "authors: " + ", ".join(f"{name} ({n})" for name, n in authors),
+        "top tags: " + ", ".join(f"{name} ({n})" for name, n in tags),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crawler.demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=300, help="posts of the replica blog (default 300)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the replica's content (default 1)")
+    parser.add_argument("--db", default="data/demo.db", help="the archive to write (default data/demo.db)")
+    parser.add_argument("--fresh", action="store_true", help="start from an empty archive")
+    args = parser.parse_args(argv)
+    db_path = Path(args.db)
+    if args.fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    with Replica(posts=args.posts, seed=args.seed) as replica:
+        print(f"replica blog with {args.posts} posts at {replica.index_url}", flush=True)
+        command = [
+            sys.executable, "-m", "scrapy", "crawl", "blog",
+            "-a", f"start_url={replica.index_url}",
+            "-s", f"SQLITE_PATH={db_path}",
+            *as_arguments(),
+        ]
+        print("running: scrapy crawl blog -a start_url=... -s SQLITE_PATH=" + str(db_path), flush=True)
+        env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        result = subprocess.run(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    for line in result.stderr.splitlines():
+        if "summary:" in line or "ERROR" in line or "CRITICAL" in line:
+            print(line)
+    if result.returncode != 0:
+        print(f"the crawl failed with exit status {result.returncode}", file=sys.stderr)
+        return result.returncode
+    print()
+    print(summary(db_path))
+    print()
+    print("explore it:")
+    print(f"  .venv/bin/sqlite-utils tables {db_path} --counts")
+    print(f"  .venv/bin/sqlite-utils search {db_path} posts Zharylgasov -c id -c title")
+    print(f"  .venv/bin/sqlite-utils {db_path} \"SELECT substr(published_at, 1, 7) AS month, count(*) FROM posts GROUP BY month\"")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

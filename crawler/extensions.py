@@ -1,0 +1,46 @@
+"""A line of progress every so often on long crawls."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy import signals
+from twisted.internet import task
+
+logger = logging.getLogger(__name__)
+
+
+class Progress:
+    def __init__(self, stats, interval: float):
+        self.stats = stats
+        self.interval = interval
+        self._loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        extension = cls(crawler.stats, crawler.settings.getfloat("PROGRESS_INTERVAL"))
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self, spider) -> None:
+        if self.interval > 0:
+            self._loop = task.LoopingCall(self.log)
+            self._loop.start(self.interval, now=False)
+
+    def log(self) -> None:
+        get = self.stats.get_value
+        logger.info(
+            "progress: %d index pages, %d posts stored (%d new, %d updated, %d unchanged), %d requests, %d errors",
+            get("pangea/index_pages", 0),
+            get("pangea/posts_new", 0) + get("pangea/posts_updated", 0) + get("pangea/posts_unchanged", 0),
+            get("pangea/posts_new", 0),
+            get("pangea/posts_updated", 0),
+            get("pangea/posts_unchanged", 0),
+            get("downloader/request_count", 0),
+            get("log_count/ERROR", 0),
+        )
+
+    def spider_closed(self, spider, reason) -> None:
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()

@@ -1,0 +1,66 @@
+"""What the crawler yields: plain dataclasses, read through ItemAdapter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Image:
+    position: int
+    url: str
+    caption: str | None = None
+    credit: str | None = None
+    is_lead: bool = False
+
+
+@dataclass
+class Link:
+    position: int
+    url: str
+    text: str
+    domain: str
+    internal: bool
+
+
+@dataclass
+class Embed:
+    position: int
+    kind: str  # youtube, video, audio, iframe
+    url: str
+
+
+@dataclass
+class Post:
+    id: int
+    url: str
+    site: str
+    title: str | None = None
+    description: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published_at: str | None = None
+    updated_at: str | None = None
+    tags: list[str] = field(default_factory=list)
+    section: str | None = None
+    zone: int | None = None
+    language: str | None = None
+    dateline: str | None = None
+    body_text: str = ""
+    body_html: str = ""
+    word_count: int = 0
+    images: list[Image] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    embeds: list[Embed] = field(default_factory=list)
+    # Set by the spider and the pipelines, not by the page parser.
+    blog_zone: int | None = None
+    fetched_url: str | None = None
+    fetched_at: str | None = None
+
+    @property
+    def lead_image(self) -> Image | None:
+        return next((image for image in self.images if image.is_lead), None)
+
+
+# Fields a post of a Pangea blog normally has. Missing ones are counted per run: a field
+# that suddenly goes missing on many posts means the site's markup changed.
+EXPECTED_FIELDS = ("title", "authors", "published_at", "body_text", "tags", "section", "language")

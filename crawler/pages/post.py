@@ -1,0 +1,344 @@
+"""What a Pangea post page says: one small property per field over ``(url, html)``.
+
+Structured data first (JSON-LD, ``og:`` meta), page markup second. No clock, no network.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from urllib.parse import urlsplit
+
+import nh3
+
+from ..dates import to_utc_iso
+from ..items import Embed, Image, Link, Post
+from ..text import clean_text, join_paragraphs, split_keywords, word_count
+from ..urls import absolute_url, article_id_from_url, canonical_post_url, is_same_site, site_of, zone_id_from_url
+from .document import Document, attr, classes, text_of
+
+# Elements whose text is a paragraph of its own in ``body_text``.
+_BLOCKS = frozenset(
+    "p h1 h2 h3 h4 h5 h6 blockquote li pre div section article ul ol dl dt dd table tr td th "
+    "header footer aside center address".split()
+)
+# Elements that never hold text of the post.
+_SKIP = frozenset("script style noscript template button form input select textarea svg object iframe video audio".split())
+
+_SANITIZE_TAGS = {
+    "p", "br", "h2", "h3", "h4", "h5", "h6", "a", "strong", "b", "em", "i", "u", "s", "sub", "sup",
+    "blockquote", "q", "cite", "ul", "ol", "li", "dl", "dt", "dd", "figure", "figcaption", "img",
+    "table", "thead", "tbody", "tr", "th", "td", "caption", "hr", "pre", "code", "abbr", "span", "div",
+}
+_SANITIZE_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+_URL_ATTRIBUTES = {"href", "src"}
+
+
+def _image_url(img, base_url: str) -> str | None:
+    """An ``img``'s URL; lazy images keep it in ``data-src`` and leave ``src`` empty."""
+    attributes = img.attributes
+    return absolute_url(attributes.get("src"), base_url) or absolute_url(attributes.get("data-src"), base_url)
+
+
+def _embed_kind(tag: str, url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    if host.endswith(("youtube.com", "youtu.be", "youtube-nocookie.com")):
+        return "youtube"
+    return tag if tag in ("video", "audio") else "iframe"
+
+
+class _BodyWalker:
+    """Walks a post body once, in document order, collecting every field that lives in it."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.paragraphs: list[str] = []
+        self.dateline: str | None = None
+        self.images: list[Image] = []
+        self.links: list[Link] = []
+        self.embeds: list[Embed] = []
+        self._inline: list[str] = []
+
+    def walk(self, body) -> None:
+        self._children(body)
+        self._flush()
+
+    def _flush(self) -> None:
+        if not self._inline:
+            return
+        # "\0" marks a <br>: two in a row end a paragraph (older posts have no <p>).
+        raw = "".join(self._inline)
+        self._inline = []
+        if "\0" not in raw:
+            text = clean_text(raw)
+            if text:
+                self.paragraphs.append(text)
+            return
+        for chunk in raw.replace("\0 ", "\0").split("\0\0"):
+            text = clean_text(chunk.replace("\0", " "))
+            if text:
+                self.paragraphs.append(text)
+
+    def _children(self, node) -> None:
+        for child in node.iter(include_text=True):
+            tag = child.tag
+            if tag == "-text":
+                self._inline.append(child.text_content)
+            elif tag != "-comment":
+                self._visit(child, tag)
+
+    def _visit(self, node, tag: str) -> None:
+        if tag in _SKIP:
+            self._embed(node, tag)
+            return
+        node_classes = classes(node)
+        if "dateline" in node_classes and self.dateline is None and not self.paragraphs:
+            self.dateline = clean_text(text_of(node)) or None
+            return
+        if tag == "figure" or "wsw__embed" in node_classes:
+            self._flush()
+            self.media_block(node)
+            return
+        if tag == "br":
+            self._inline.append("\0")
+            return
+        if tag == "img":
+            self._image(node, caption=None)
+            return
+        if tag == "a":
+            self._link(node)
+        if tag in _BLOCKS:
+            self._flush()
+            self._children(node)
+            self._flush()
+        else:
+            self._children(node)
+
+    def media_block(self, node) -> None:
+        """A figure or an embed block: its picture with caption and credit, or its media."""
+        figures = [node] if node.tag == "figure" else node.css("figure")
+        found = False
+        for figure in figures:
+            caption = figure.css_first(".caption") or figure.css_first("figcaption")
+            credit = figure.css_first(".credit")
+            img = figure.css_first("img")
+            if img is not None:
+                found = self._image(
+                    img,
+                    caption=clean_text(text_of(caption)) if caption is not None else None,
+                    credit=clean_text(text_of(credit)) if credit is not None else None,
+                ) or found
+        for media in node.css("iframe, video, audio"):
+            self._embed(media, media.tag)
+        if not found:
+            for anchor in node.css("a[href]"):
+                self._link(anchor)
+
+    def _image(self, img, caption: str | None, credit: str | None = None) -> bool:
+        url = _image_url(img, self.base_url)
+        if not url or any(image.url == url for image in self.images):
+            return False
+        self.images.append(Image(position=len(self.images), url=url, caption=caption or None, credit=credit or None))
+        return True
+
+    def _link(self, anchor) -> None:
+        url = absolute_url(anchor.attributes.get("href"), self.base_url)
+        if not url:
+            return
+        self.links.append(
+            Link(
+                position=len(self.links),
+                url=url,
+                text=clean_text(text_of(anchor)),
+                domain=site_of(url),
+                internal=is_same_site(url, self.base_url),
+            )
+        )
+
+    def _embed(self, node, tag: str) -> None:
+        if tag not in ("iframe", "video", "audio"):
+            return
+        src = node.attributes.get("src") or node.attributes.get("data-src")
+        if not src:
+            src = attr(node.css_first("source[src]"), "src")
+        url = absolute_url(src, self.base_url)
+        if url and not any(embed.url == url for embed in self.embeds):
+            self.embeds.append(Embed(position=len(self.embeds), kind=_embed_kind(tag, url), url=url))
+
+
+class PostPage:
+    """A post page of a Pangea site (``/a/<slug>/<id>.html``)."""
+
+    def __init__(self, url: str, html: str | bytes):
+        self.url = url
+        self.doc = Document(html)
+
+    # --- where the post lives -------------------------------------------------------
+    @cached_property
+    def canonical_url(self) -> str:
+        for candidate in (self.doc.link("canonical"), self.doc.meta.get("og:url"), self.url):
+            url = canonical_post_url(absolute_url(candidate, self.url) or "")
+            if url:
+                return url
+        return self.url
+
+    @cached_property
+    def post_id(self) -> int | None:
+        return article_id_from_url(self.canonical_url) or article_id_from_url(self.url)
+
+    # --- fields ---------------------------------------------------------------------
+    @cached_property
+    def title(self) -> str | None:
+        value = self.doc.ld.get("headline") or self.doc.meta.get("og:title") or text_of(self.doc.css_first("h1"))
+        return clean_text(value) or None
+
+    @cached_property
+    def description(self) -> str | None:
+        value = self.doc.meta.get("og:description") or self.doc.meta.get("description") or self.doc.ld.get("description")
+        return clean_text(value) or None
+
+    @cached_property
+    def authors(self) -> list[str]:
+        authors = self.doc.ld.get("author")
+        if isinstance(authors, dict):
+            authors = [authors]
+        names = [a.get("name") if isinstance(a, dict) else a for a in authors or []]
+        names = [clean_text(n) for n in names if isinstance(n, str)]
+        if not any(names):
+            names = [clean_text(text_of(a)) for a in self.doc.css(".publishing-details a[href*='/author/']")]
+        if not any(names):
+            names = [clean_text(self.doc.meta.get("author"))]
+        return list(dict.fromkeys(n for n in names if n))
+
+    @cached_property
+    def published_at(self) -> str | None:
+        return to_utc_iso(self.doc.ld.get("datePublished")) or to_utc_iso(attr(self._time, "datetime"))
+
+    @cached_property
+    def _time(self):
+        return self.doc.css_first(".publishing-details time[datetime], .published time[datetime]") or self.doc.css_first(
+            "time[datetime]"
+        )
+
+    @cached_property
+    def updated_at(self) -> str | None:
+        return to_utc_iso(self.doc.ld.get("dateModified")) or self.published_at
+
+    @cached_property
+    def tags(self) -> list[str]:
+        return split_keywords(self.doc.ld.get("keywords") or self.doc.meta.get("keywords"))
+
+    @cached_property
+    def section(self) -> str | None:
+        section = self.doc.ld.get("articleSection")
+        if isinstance(section, list):
+            section = section[0] if section else None
+        if not section:
+            section = text_of(self._category_link)
+        return clean_text(section) or None
+
+    @cached_property
+    def zone(self) -> int | None:
+        return zone_id_from_url(absolute_url(attr(self._category_link, "href"), self.url) or "")
+
+    @cached_property
+    def _category_link(self):
+        return self.doc.css_first(".category a[href]")
+
+    @cached_property
+    def language(self) -> str | None:
+        return clean_text(self.doc.ld.get("inLanguage") or self.doc.lang) or None
+
+    @cached_property
+    def _body(self) -> _BodyWalker:
+        walker = _BodyWalker(self.canonical_url)
+        lead = self.doc.css_first(".cover-media figure")
+        if lead is not None:
+            walker.media_block(lead)
+            for image in walker.images:
+                image.is_lead = True
+        if self._body_node is not None:
+            walker.walk(self._body_node)
+        return walker
+
+    @cached_property
+    def _body_node(self):
+        return self.doc.css_first("#article-content .wsw") or self.doc.css_first(".wsw")
+
+    @cached_property
+    def dateline(self) -> str | None:
+        return self._body.dateline
+
+    @cached_property
+    def body_text(self) -> str:
+        return join_paragraphs(self._body.paragraphs)
+
+    @cached_property
+    def body_html(self) -> str:
+        if self._body_node is None:
+            return ""
+        base = self.canonical_url
+
+        def absolute(element: str, attribute: str, value: str) -> str | None:
+            if attribute in _URL_ATTRIBUTES:
+                return absolute_url(value, base)
+            return value
+
+        return nh3.clean(
+            self._body_node.inner_html,
+            tags=_SANITIZE_TAGS,
+            attributes=_SANITIZE_ATTRIBUTES,
+            url_schemes={"http", "https", "mailto"},
+            attribute_filter=absolute,
+            link_rel="noopener noreferrer",
+            strip_comments=True,
+        ).strip()
+
+    @cached_property
+    def images(self) -> list[Image]:
+        return self._body.images
+
+    @cached_property
+    def links(self) -> list[Link]:
+        return self._body.links
+
+    @cached_property
+    def embeds(self) -> list[Embed]:
+        return self._body.embeds
+
+    @cached_property
+    def has_body(self) -> bool:
+        """False when the page has no body text without JavaScript (it needs a browser)."""
+        return bool(self.body_text)
+
+    def to_item(self) -> Post | None:
+        """The post, or None when the page is not a post (no id)."""
+        if self.post_id is None:
+            return None
+        return Post(
+            id=self.post_id,
+            url=self.canonical_url,
+            site=site_of(self.canonical_url),
+            title=self.title,
+            description=self.description,
+            authors=self.authors,
+            published_at=self.published_at,
+            updated_at=self.updated_at,
+            tags=self.tags,
+            section=self.section,
+            zone=self.zone,
+            language=self.language,
+            dateline=self.dateline,
+            body_text=self.body_text,
+            body_html=self.body_html,
+            word_count=word_count(self.body_text),
+            images=self.images,
+            links=self.links,
+            embeds=self.embeds,
+            fetched_url=self.url,
+        )

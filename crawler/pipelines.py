@@ -1,0 +1,189 @@
+"""Item pipelines: normalize, drop duplicates, store in SQLite."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import DropItem, NotConfigured
+
+from . import storage
+from .dates import to_utc_iso, utc_now_iso
+from .items import EXPECTED_FIELDS
+from .text import clean_body_text, clean_text, split_keywords, word_count
+from .urls import absolute_url
+
+logger = logging.getLogger(__name__)
+
+_TEXT_FIELDS = ("title", "description", "section", "language", "dateline")
+_DATE_FIELDS = ("published_at", "updated_at")
+
+
+class NormalizePipeline:
+    """Every post in the archive's normal form, whatever produced it.
+
+    Text in NFC with spaces collapsed (paragraph breaks kept in the body), dates in UTC
+    ISO 8601, URLs absolute. Page parsers already aim for this form; this stage makes it
+    a guarantee for every item, and counts the fields a post came without.
+    """
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_item(self, item):
+        post = ItemAdapter(item)
+        if not post.get("id") or not post.get("url"):
+            self.stats.inc_value("pangea/posts_dropped/no_id")
+            raise DropItem(f"not a post: {post.get('fetched_url') or post.get('url')}")
+        post["id"] = int(post["id"])
+        base = post["url"]
+        for name in _TEXT_FIELDS:
+            post[name] = clean_text(post.get(name)) or None
+        for name in _DATE_FIELDS:
+            post[name] = to_utc_iso(post.get(name))
+        post["authors"] = split_keywords(post.get("authors"))
+        post["tags"] = split_keywords(post.get("tags"))
+        post["body_text"] = clean_body_text(post.get("body_text"))
+        post["word_count"] = word_count(post["body_text"])
+        for collection in ("images", "links", "embeds"):
+            kept = []
+            for entry in post.get(collection) or []:
+                entry_adapter = ItemAdapter(entry)
+                entry_adapter["url"] = absolute_url(entry_adapter.get("url"), base)
+                if entry_adapter["url"]:
+                    kept.append(entry)
+            post[collection] = kept
+        post["fetched_at"] = utc_now_iso()
+        for name in EXPECTED_FIELDS:
+            if not post.get(name):
+                self.stats.inc_value(f"pangea/fields_missing/{name}")
+        return item
+
+
+class DedupePipeline:
+    """One post per numeric id in a run, whatever URL form led to it."""
+
+    def __init__(self, stats):
+        self.stats = stats
+        self.seen: set[int] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_item(self, item):
+        post_id = ItemAdapter(item)["id"]
+        if post_id in self.seen:
+            self.stats.inc_value("pangea/posts_dropped/duplicate")
+            raise DropItem(f"duplicate post {post_id}")
+        self.seen.add(post_id)
+        return item
+
+
+class SQLitePipeline:
+    """Writes posts to the archive in batches, one transaction per batch, whole posts only.
+
+    Also keeps the run's ``crawl_runs`` row, from start to finish, failures included.
+    """
+
+    def __init__(self, crawler, path: str, batch_size: int):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.path = path
+        self.batch_size = max(1, batch_size)
+        self.flush_seconds = 2.0
+        self.db = None
+        self.run_id: int | None = None
+        self.pending: list = []
+        self.last_flush = time.monotonic()
+        self.outcomes: Counter[str] = Counter()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        path = crawler.settings.get("SQLITE_PATH")
+        if not path:
+            raise NotConfigured("SQLITE_PATH is not set")
+        pipeline = cls(crawler, path, crawler.settings.getint("STORE_BATCH_SIZE", 50))
+        # The run's row is closed when the crawl's finish reason is known.
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self):
+        spider = self.crawler.spider
+        self.db = storage.open_db(self.path)
+        self.run_id = storage.start_run(
+            self.db,
+            mode=getattr(spider, "mode", "full"),
+            start_url=getattr(spider, "start_url", ""),
+            now=utc_now_iso(),
+        )
+
+    def process_item(self, item):
+        self.pending.append(item)
+        if len(self.pending) >= self.batch_size or time.monotonic() - self.last_flush > self.flush_seconds:
+            self.flush()
+        return item
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        now = utc_now_iso()
+        with self.db.atomic():
+            outcomes = [storage.save_post(self.db, item, now) for item in self.pending]
+        for outcome in outcomes:
+            self.outcomes[outcome] += 1
+            self.stats.inc_value(f"pangea/posts_{outcome}")
+        self.pending = []
+        self.last_flush = time.monotonic()
+
+    def close_spider(self):
+        if self.db is not None:
+            self.flush()
+
+    def spider_closed(self, spider, reason):
+        if self.db is None:
+            return
+        try:
+            stats = self.stats.get_stats()
+            missing = {
+                key.rsplit("/", 1)[1]: value for key, value in stats.items() if key.startswith("pangea/fields_missing/")
+            }
+            errors = stats.get("log_count/ERROR", 0)
+            status = "finished" if reason == "finished" and not errors else "failed"
+            storage.finish_run(
+                self.db,
+                self.run_id,
+                finished_at=utc_now_iso(),
+                status=status,
+                finish_reason=reason,
+                pages_fetched=stats.get("downloader/response_count", 0),
+                index_pages=stats.get("pangea/index_pages", 0),
+                posts_new=self.outcomes["new"],
+                posts_updated=self.outcomes["updated"],
+                posts_unchanged=self.outcomes["unchanged"],
+                posts_dropped=sum(v for k, v in stats.items() if k.startswith("pangea/posts_dropped/")),
+                errors=errors,
+                fields_missing=missing,
+            )
+            total = self.db.execute("SELECT count(*) FROM posts").fetchone()[0]
+            logger.info(
+                "summary: run %s %s; %d pages fetched; posts %d new, %d updated, %d unchanged; %d posts in %s",
+                self.run_id,
+                status,
+                stats.get("downloader/response_count", 0),
+                self.outcomes["new"],
+                self.outcomes["updated"],
+                self.outcomes["unchanged"],
+                total,
+                self.path,
+            )
+        finally:
+            self.db.close()
+            self.db = None

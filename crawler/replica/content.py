@@ -1,0 +1,284 @@
+"""The replica's content: a Pangea blog of generated posts, deterministic for a seed.
+
+Every text here is generated from the small vocabulary below (or is the seed post's own
+text): no text is copied from anywhere else. Ids grow with dates, as Pangea's do.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from . import seed_post
+
+BLOG_ZONE = 17257
+BLOG_TITLE = "Under The Black Flag"
+BLOG_TAGLINE = "Tracking Islamic State"
+BLOG_ABOUT = (
+    '"Under The Black Flag" provides news, opinion, and analysis about the impact of the Islamic State (IS) '
+    "extremist group in Syria, Iraq, and beyond. It focuses not only on the fight against terrorist groups in "
+    "the Middle East, but also on the implications for the region and the world."
+)
+SITE_NAME = "RFE/RL"
+
+# Other sections of the site: their stories fill "Most popular", "Related" and "Breaking News".
+OTHER_SECTIONS = {1740: "Europe", 1755: "Central Asia", 4711: "Middle East"}
+
+AUTHORS = [
+    ("Joanna Paraszczuk", "joanna-paraszczuk", "iqpqe"),
+    ("James Miller", "james-miller", "yqtmr"),
+    ("David Patrikarakos", "david-patrikarakos", "ouqvk"),
+    ("Mirela Tanasescu", "mirela-tanasescu", "ptmqa"),
+    ("Oskar Lindqvist", "oskar-lindqvist", "vqmtq"),
+]
+TAGS = [
+    "Islamic State", "Syria", "Iraq", "Kazakhstan", "Chechnya", "Russia", "Turkey", "Propaganda",
+    "Foreign Fighters", "Dagestan", "Libya", "Afghanistan", "Uzbekistan", "Jordan", "Kurds",
+]
+PLACES = [
+    ("Raqqa", "Syria"), ("Mosul", "Iraq"), ("Deir ez-Zor", "Syria"), ("Aleppo", "Syria"), ("Kobani", "Syria"),
+    ("Ramadi", "Iraq"), ("Fallujah", "Iraq"), ("Palmyra", "Syria"), ("Tal Afar", "Iraq"), ("Manbij", "Syria"),
+    ("Sirte", "Libya"), ("Grozny", "Russia"), ("Almaty", "Kazakhstan"), ("Istanbul", "Turkey"),
+]
+ACTORS = [
+    "the Islamic State group", "Kurdish fighters", "Iraqi security forces", "local activists",
+    "the US-led coalition", "Russian officials", "Kazakh prosecutors", "a group of Chechen militants",
+    "regional monitors", "Turkish border guards", "residents who fled the city", "a militant media office",
+]
+ACTIONS = [
+    "released a new video", "claimed responsibility for an attack", "reported heavy fighting",
+    "announced a wave of arrests", "published a statement", "described a sharp rise in recruitment",
+    "denied the reports", "appealed for humanitarian access", "posted photographs online",
+    "warned of further attacks", "changed its tactics", "opened an investigation",
+]
+DETAILS = [
+    "near the main road into the city", "on the outskirts of the old market", "after several days of silence",
+    "in an unusually long message", "in the early hours of the morning", "despite repeated denials",
+    "according to people who spoke by telephone", "for the second time this month",
+    "in a region that had been quiet for weeks", "as the coalition stepped up air strikes",
+]
+ANALYSIS = [
+    "The claim could not be independently verified.",
+    "Analysts say the message was aimed at recruits from the former Soviet Union.",
+    "The timing of the statement suggests a shift in the group's priorities.",
+    "Officials did not respond to requests for comment.",
+    "It is not the first time such a claim has been made.",
+    "Several details of the account match earlier reports from the area.",
+    "The figures given in the report are far higher than previous estimates.",
+    "The video appears to have been filmed over several weeks.",
+    "Local sources gave a different account of the events.",
+    "The report did not say how the information had been obtained.",
+]
+HEADLINE_FORMS = [
+    "{actor_cap} Says {place} Fighting Has {verb}",
+    "{place}: {actor_cap} {action_title}",
+    "What The Latest {place} Video Tells Us",
+    "{country} Tightens Rules After {place} Reports",
+    "Foreign Fighters From {country} Seen In {place}",
+    "{actor_cap} {action_title} In {place}",
+]
+VERBS = ["Intensified", "Eased", "Spread", "Stalled", "Resumed"]
+SUBHEADINGS = ["What We Know", "The Background", "Who Are The Fighters?", "A Shift In Tactics", "What Comes Next"]
+EXTERNAL_SITES = ["levant-monitor.example", "steppe-daily.example", "caucasus-wire.example", "tigris-news.example"]
+
+START = datetime(2014, 6, 2, tzinfo=timezone.utc)
+END = datetime(2017, 5, 30, tzinfo=timezone.utc)
+PAGE_SIZE = 12
+
+
+@dataclass
+class ImageSpec:
+    url: str
+    caption: str
+
+
+@dataclass
+class Block:
+    """One block of a post body: ``p`` (HTML), ``h2`` (text), ``image`` or ``video``."""
+
+    kind: str
+    html: str = ""
+    image: ImageSpec | None = None
+    video_url: str | None = None
+
+
+@dataclass
+class PostSpec:
+    id: int
+    slug: str
+    title: str
+    description: str
+    published: datetime
+    modified: datetime
+    authors: list[tuple[str, str, str]]
+    tags: list[str]
+    zone: int
+    section: str
+    lead_image: ImageSpec | None
+    dateline: str | None
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        return f"/a/{self.slug}/{self.id}.html"
+
+
+def slugify(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+def _image(rng: random.Random, caption: str) -> ImageSpec:
+    uid = "".join(rng.choice("0123456789abcdef") for _ in range(32))
+    uid = f"{uid[:8]}-{uid[8:12]}-{uid[12:16]}-{uid[16:20]}-{uid[20:]}"
+    return ImageSpec(url=f"https://gdb.rferl.org/{uid}_w250_r1_s.jpg", caption=caption)
+
+
+def _sentence(rng: random.Random) -> str:
+    place, _country = rng.choice(PLACES)
+    actor = rng.choice(ACTORS)
+    return f"{actor[0].upper()}{actor[1:]} {rng.choice(ACTIONS)} in {place} {rng.choice(DETAILS)}."
+
+
+def _paragraph(rng: random.Random, links: list[str]) -> str:
+    sentences = [_sentence(rng) for _ in range(rng.randint(1, 3))]
+    if rng.random() < 0.5:
+        sentences.append(rng.choice(ANALYSIS))
+    if links:
+        href, text = links.pop()
+        sentences.insert(rng.randrange(len(sentences) + 1), f'The details were first reported by <a class="wsw__a" href="{href}" target="_blank">{text}</a>.')
+    return " ".join(sentences)
+
+
+def _title(rng: random.Random) -> str:
+    place, country = rng.choice(PLACES)
+    actor = rng.choice(ACTORS)
+    action = rng.choice(ACTIONS)
+    return rng.choice(HEADLINE_FORMS).format(
+        actor_cap=actor[0].upper() + actor[1:],
+        place=place,
+        country=country,
+        verb=rng.choice(VERBS),
+        action_title=action.title(),
+    )
+
+
+def generate_post(rng: random.Random, post_id: int, published: datetime, zone: int = BLOG_ZONE, section: str = BLOG_TITLE) -> PostSpec:
+    title = _title(rng)
+    kind = rng.random()
+    authors = rng.sample(AUTHORS, 2) if kind < 0.15 else [rng.choice(AUTHORS)]
+    tags = [] if rng.random() < 0.12 else rng.sample(TAGS, rng.randint(1, 4))
+    has_lead = rng.random() > 0.15
+    links = []
+    for _ in range(rng.randint(0, 3)):
+        site = rng.choice(EXTERNAL_SITES)
+        links.append((f"https://{site}/{published:%Y/%m}/{rng.randint(1000, 9999)}", site.split(".")[0].replace("-", " ").title()))
+    blocks: list[Block] = []
+    paragraphs = rng.randint(3, 9)
+    with_subheadings = rng.random() < 0.3
+    for i in range(paragraphs):
+        if with_subheadings and i in (2, 5):
+            blocks.append(Block("h2", html=SUBHEADINGS[(post_id + i) % len(SUBHEADINGS)]))
+        blocks.append(Block("p", html=_paragraph(rng, links)))
+        if i == 1 and rng.random() < 0.35:
+            place, _ = rng.choice(PLACES)
+            blocks.append(Block("image", image=_image(rng, f"A street in {place}, in a photograph released by {rng.choice(ACTORS)}.")))
+        if i == 2 and rng.random() < 0.15:
+            video_id = "".join(rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") for _ in range(11))
+            blocks.append(Block("video", video_url=f"https://www.youtube.com/embed/{video_id}"))
+    if rng.random() < 0.25:
+        blocks.append(Block("p", html=f'More posts are on the <a class="wsw__a" href="/z/{BLOG_ZONE}">{BLOG_TITLE} blog</a>.'))
+    if len(authors) == 1:
+        blocks.append(Block("p", html=f"-- {authors[0][0]}"))
+    place, country = rng.choice(PLACES)
+    lead = _image(rng, f"A view of {place}, {country}.") if has_lead else None
+    first_text = re.sub(r"<[^>]+>", "", blocks[0].html)
+    return PostSpec(
+        id=post_id,
+        slug=slugify(title),
+        title=title,
+        description=first_text[:160].rsplit(" ", 1)[0],
+        published=published,
+        modified=published,
+        authors=authors,
+        tags=tags,
+        zone=zone,
+        section=section,
+        lead_image=lead,
+        dateline=f"{place.upper()}, {country} \u2014" if rng.random() < 0.2 else None,
+        blocks=blocks,
+    )
+
+
+def seed_spec() -> PostSpec:
+    authors = [a for a in AUTHORS if a[0] in seed_post.AUTHORS]
+    rng = random.Random(seed_post.POST_ID)
+    return PostSpec(
+        id=seed_post.POST_ID,
+        slug=seed_post.SLUG,
+        title=seed_post.TITLE,
+        description=seed_post.DESCRIPTION,
+        published=datetime.fromisoformat(seed_post.PUBLISHED),
+        modified=datetime.fromisoformat(seed_post.PUBLISHED),
+        authors=authors,
+        tags=list(seed_post.TAGS),
+        zone=BLOG_ZONE,
+        section=BLOG_TITLE,
+        lead_image=_image(rng, seed_post.LEAD_IMAGE_CAPTION),
+        dateline=None,
+        blocks=[Block("p", html=html) for html in seed_post.PARAGRAPHS_HTML],
+    )
+
+
+def _id_for(moment: datetime) -> int:
+    # RFE/RL ids of 2014-2017 run from about 25.9 to 28.5 million, growing with time;
+    # the seed post (26829775, February 2015) sits where this line puts it.
+    days = (moment - START).total_seconds() / 86400
+    return 26_280_000 + int(days * 2200)
+
+
+class Site:
+    """The whole replica site: the blog's posts, newest first, and a few stories of other sections."""
+
+    def __init__(self, posts: int = 300, seed: int = 1):
+        if posts < 1:
+            raise ValueError("--posts must be at least 1 (the seed post)")
+        self.seed = seed
+        rng = random.Random(seed)
+        seed_spec_ = seed_spec()
+        span = int((END - START).total_seconds())
+        moments = sorted(START + timedelta(seconds=rng.randrange(span)) for _ in range(posts - 1))
+        specs = [seed_spec_]
+        used = {seed_spec_.id}
+        for moment in moments:
+            moment = moment.replace(second=0)
+            post_id = _id_for(moment)
+            while post_id in used:
+                post_id += 1
+            used.add(post_id)
+            specs.append(generate_post(rng, post_id, moment))
+        self.posts: list[PostSpec] = sorted(specs, key=lambda p: p.published, reverse=True)
+        self.others: list[PostSpec] = []
+        for i, (zone, name) in enumerate(sorted(OTHER_SECTIONS.items()) * 3):
+            moment = END + timedelta(days=1 + i)
+            self.others.append(generate_post(rng, _id_for(moment) + 7 + i, moment, zone=zone, section=name))
+        self.by_id = {p.id: p for p in self.posts + self.others}
+        # Where each index page starts: some pages repeat the last post or two of the page
+        # before, as a live index does when new posts push the list down between requests.
+        self._page_starts = [0]
+        while self._page_starts[-1] + PAGE_SIZE < len(self.posts):
+            nominal = len(self._page_starts) * PAGE_SIZE
+            self._page_starts.append(nominal - rng.choice((0, 0, 1, 2)))
+        self.link_style_rng_seed = seed
+
+    @property
+    def page_count(self) -> int:
+        return len(self._page_starts)
+
+    def index_page(self, page: int) -> list[PostSpec]:
+        if not 0 <= page < self.page_count:
+            return []
+        start = self._page_starts[page]
+        end = (page + 1) * PAGE_SIZE
+        return self.posts[start:end]

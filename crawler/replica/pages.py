@@ -1,0 +1,484 @@
+"""The replica's HTML, XML and text, after the markup of the real Pangea page in
+``tests/fixtures/reference/pangea-article-voa.html`` (head, header, "Breaking News",
+category link, publishing details, cover figure, share box, ``#article-content .wsw``
+body with ``.wsw__embed`` figures, ``media-block`` lists). Zone pages are a
+reconstruction from the same pieces: Pangea lists stories as ``media-block`` items and
+pages them with a "Load more" link (``p.buttons a.link-showMore``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import datetime, timezone
+from html import escape
+from zoneinfo import ZoneInfo
+
+from .content import BLOG_ABOUT, BLOG_TAGLINE, BLOG_TITLE, BLOG_ZONE, SITE_NAME, Block, PostSpec, Site
+
+PRAGUE = ZoneInfo("Europe/Prague")
+FEED_PATH = f"/api/z{BLOG_ZONE}/rss.xml"
+SITEMAP_CHUNK = 500
+
+
+def _ld_date(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def _q(value: str) -> str:
+    return escape(value, quote=True)
+
+
+def _head(title: str, description: str, canonical: str, extra: str = "") -> str:
+    return f"""<!DOCTYPE html>
+<html lang="en" dir="ltr" class="no-js">
+<head>
+<link href="/Content/responsive/RFE/en-US/RFE-en-US.css?&amp;av=0.1.0.0&amp;cb=276" rel="stylesheet"/>
+<script type="text/javascript">
+document.documentElement.className = "js";
+var appBaseUrl = "/";
+</script>
+<meta charset="utf-8" />
+<title>{escape(title)}</title>
+<meta name="description" content="{_q(description)}" />
+<meta name="viewport" content="width=device-width, initial-scale=1.0" />
+<link href="{_q(canonical)}" rel="canonical" />
+<meta content="{_q(title)}" property="og:title" />
+<meta content="{_q(description)}" property="og:description" />
+<meta content="{_q(canonical)}" property="og:url" />
+<meta content="{SITE_NAME}" property="og:site_name" />
+{extra}<link rel="alternate" type="application/rss+xml" title="{BLOG_TITLE} [RSS]" href="{FEED_PATH}" />
+<link rel="sitemap" type="application/rss+xml" href="/sitemap.xml" />
+</head>
+"""
+
+
+def _chrome_top(breaking: PostSpec | None) -> str:
+    breaking_item = ""
+    if breaking is not None:
+        breaking_item = f'<li class="c-hlights__item"><a href="{breaking.path}" title="{_q(breaking.title)}">{escape(breaking.title)}</a></li>'
+    return f"""<body class=" nav-no-loaded can-ff cc_theme pg-article print-lay-article js-category-to-nav nojs-images ">
+<!--*** Accessibility links - For ScreenReaders only ***-->
+<section>
+<div class="sr-only">
+<h2>Accessibility links</h2>
+<ul>
+<li><a href="#content" data-disable-smooth-scroll="1">Skip to main content</a></li>
+<li><a href="#navigation" data-disable-smooth-scroll="1">Skip to main Navigation</a></li>
+<li><a href="#txtHeaderSearch" data-disable-smooth-scroll="1">Skip to Search</a></li>
+</ul>
+</div>
+</section>
+<div dir="ltr">
+<div id="page">
+<div class="hdr-20 hdr-20--big">
+<div class="hdr-20__inner">
+<div class="menu-pnl pos-fix trans-target" data-trans-id="menu">
+<nav class="main-nav menu-pnl__item menu-pnl__item--first">
+<ul class="main-nav__list accordeon">
+<li class="main-nav__item"><a class="main-nav__item-name main-nav__item-name--link" href="/" title="Home">Home</a></li>
+<li class="main-nav__item"><a class="main-nav__item-name main-nav__item-name--link" href="/z/1740" title="Europe">Europe</a></li>
+<li class="main-nav__item"><a class="main-nav__item-name main-nav__item-name--link" href="/z/1755" title="Central Asia">Central Asia</a></li>
+<li class="main-nav__item"><a class="main-nav__item-name main-nav__item-name--link" href="/z/{BLOG_ZONE}" title="{BLOG_TITLE}">{BLOG_TITLE}</a></li>
+</ul>
+</nav>
+</div>
+<a href="/" class="main-logo-link"><img src="/Content/responsive/RFE/en-US/img/logo.svg" class="main-logo main-logo--big" alt="site logo"></a>
+</div>
+</div>
+<div class="c-hlights c-hlights--breaking" data-hlight-display="mobile,desktop">
+<div class="c-hlights__wrap container p-0">
+<span class="c-hlights__label"><span class="">Breaking News</span></span>
+<ul class="c-hlights__items switcher-target">
+{breaking_item}
+</ul>
+</div>
+</div>
+"""
+
+
+_CHROME_BOTTOM = """<footer role="contentinfo">
+<div id="foot" class="foot">
+<div class="container">
+<ul class="subitems">
+<li class="subitem"><a class="handler" href="/z/1740" title="Europe">Europe</a></li>
+<li class="subitem"><a class="handler" href="/z/4711" title="Middle East">Middle East</a></li>
+<li class="subitem"><a class="handler" href="/rssfeeds" title="RSS">RSS</a></li>
+</ul>
+</div>
+</div>
+</footer>
+</div>
+</div>
+</body>
+</html>
+"""
+
+
+def _media_block(post: PostSpec, href: str, size: int = 3) -> str:
+    thumb = ""
+    if post.lead_image is not None:
+        small = post.lead_image.url.replace("_w250_r1_s", "_w100_r1")
+        thumb = f"""<a href="{_q(href)}" class="img-wrap img-wrap--t-spac img-wrap--size-{size} img-wrap--float" title="{_q(post.title)}">
+<div class="thumb thumb16_9">
+<noscript class="nojs-img">
+<img src="{_q(small)}" alt="{_q(post.lead_image.caption)}" />
+</noscript>
+<img data-src="{_q(small)}" src="" alt="{_q(post.lead_image.caption)}" class=""/>
+</div>
+</a>
+"""
+    local = post.published.astimezone(PRAGUE)
+    return f"""<div class="media-block ">
+{thumb}<div class="media-block__content media-block__content--h">
+<a href="{_q(href)}">
+<h4 class="media-block__title media-block__title--size-{size}" title="{_q(post.title)}">
+{escape(post.title)}
+</h4>
+</a>
+<span class="date date--mb date--size-{size}" >{local:%B %d, %Y}</span>
+</div>
+</div>"""
+
+
+def _story_list(title: str, posts: list[PostSpec], heading_href: str | None = None) -> str:
+    items = "\n".join(
+        f'<li class="col-xs-12 col-sm-6 col-md-12 col-lg-12 mb-grid">\n{_media_block(p, p.path, 4)}\n</li>' for p in posts
+    )
+    head = f'<a href="{heading_href}">{escape(title)}</a>' if heading_href else escape(title)
+    return f"""<div class="media-block-wrap">
+<h2 class="section-head">{head}</h2>
+<div class="row">
+<ul>
+{items}
+</ul>
+</div>
+</div>
+"""
+
+
+def _about_box() -> str:
+    return f"""<div class="media-block-wrap blog-about">
+<h2 class="section-head">About This Blog</h2>
+<div class="wsw"><p>{escape(BLOG_ABOUT)}</p></div>
+</div>
+"""
+
+
+class Renderer:
+    """Renders the pages of one ``Site`` for one base URL (``http://127.0.0.1:PORT``)."""
+
+    def __init__(self, site: Site, base_url: str):
+        self.site = site
+        self.base_url = base_url.rstrip("/")
+
+    def absolute(self, path: str) -> str:
+        return self.base_url + path
+
+    # --- index ------------------------------------------------------------------------
+    def _index_href(self, post: PostSpec) -> str:
+        """The link to a post as the index gives it: several URL forms, all the same post."""
+        style = (post.id * 7 + self.site.seed) % 11
+        if style == 0:
+            return self.absolute(post.path)
+        if style == 1:
+            return f"/a/{post.id}.html"
+        if style == 2:
+            return f"/content/{post.slug}/{post.id}.html"
+        if style == 3:
+            return f"/amp/{post.slug}/{post.id}.html"
+        if style == 4:
+            return f"{post.path}?utm_source=blog&utm_medium=index"
+        if style == 5:
+            return f"{post.path}#comments"
+        if style == 6:
+            return self.absolute(f"/a/{post.id}.html?ltflags=mailer")
+        return post.path
+
+    def index(self, page: int) -> str:
+        posts = self.site.index_page(page)
+        canonical = self.absolute(f"/z/{BLOG_ZONE}" + (f"?p={page}" if page else ""))
+        items = "\n".join(
+            f'<li class="col-xs-12 col-sm-12 col-md-12 col-lg-12 mb-grid">\n{_media_block(p, self._index_href(p))}\n</li>' for p in posts
+        )
+        load_more = ""
+        if page + 1 < self.site.page_count:
+            nxt = f"/z/{BLOG_ZONE}?p={page + 1}"
+            load_more = f"""<p class="buttons btn--load-more">
+<a class="btn link-showMore btn__text" data-ajax="true" data-ajax-method="GET" data-ajax-url="{nxt}&amp;ajax=1" data-ajax-update="#ordinaryItems" data-ajax-mode="after" href="{nxt}" title="Load more">Load more</a>
+</p>"""
+        others = self.site.others
+        popular = others[page % len(others):][:5] or others[:5]
+        return (
+            _head(f"{BLOG_TITLE} | {SITE_NAME}", BLOG_TAGLINE, canonical)
+            + _chrome_top(others[0] if others else None)
+            + f"""<div id="content">
+<div class="container">
+<div class="row">
+<div class="col-xs-12 col-md-8 pull-left">
+<div class="blog-header">
+<h1 class="section-head pg-title">{BLOG_TITLE}</h1>
+<p class="blog-header__tagline">{BLOG_TAGLINE}</p>
+</div>
+<div class="media-block-wrap" id="wrowblock-{BLOG_ZONE}">
+<div class="row">
+<ul id="ordinaryItems">
+{items}
+</ul>
+</div>
+</div>
+{load_more}
+</div>
+<div class="col-xs-12 col-md-4 pull-left design-top-offset">
+{_about_box()}{_story_list("Most popular", popular)}</div>
+</div>
+</div>
+</div>
+"""
+            + _CHROME_BOTTOM
+        )
+
+    # --- post -------------------------------------------------------------------------
+    def _block(self, block: Block) -> str:
+        if block.kind == "p":
+            return f"<p>{block.html}</p>"
+        if block.kind == "h2":
+            return f"<h2>{escape(block.html)}</h2>"
+        if block.kind == "image":
+            image = block.image
+            return f"""<div class="wsw__embed">
+<figure class="media-image js-media-expand">
+<div class="img-wrap">
+<div class="thumb">
+<img alt="{_q(image.caption)}" src="{_q(image.url)}" />
+</div>
+<span class="ico ico-fullscreen ico--media-expand ico--rounded" />
+</div>
+<figcaption>
+<span class="caption">{escape(image.caption)}</span>
+</figcaption>
+</figure>
+</div>"""
+        if block.kind == "video":
+            return f"""<div class="wsw__embed">
+<div class="external-content-placeholder">
+<iframe width="640" height="360" src="{_q(block.video_url)}" frameborder="0" allowfullscreen></iframe>
+</div>
+</div>"""
+        raise ValueError(block.kind)
+
+    def post_ld(self, post: PostSpec) -> dict:
+        canonical = self.absolute(post.path)
+        authors = [
+            {"@type": "Person", "url": self.absolute(f"/author/{slug}/{key}"), "description": "", "name": name}
+            for name, slug, key in post.authors
+        ]
+        data = {
+            "articleSection": post.section,
+            "headline": post.title,
+            "inLanguage": "en-US",
+            "author": authors[0] if len(authors) == 1 else authors,
+            "datePublished": _ld_date(post.published),
+            "dateModified": _ld_date(post.modified),
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "mainEntityOfPage": canonical,
+            "url": canonical,
+            "description": post.description,
+            "name": post.title,
+        }
+        if post.tags:
+            data["keywords"] = ", ".join(post.tags)
+        if post.lead_image is not None:
+            data["image"] = {"width": 1080, "height": 608, "@type": "ImageObject", "url": post.lead_image.url}
+        return data
+
+    def post(self, post: PostSpec) -> str:
+        canonical = self.absolute(post.path)
+        ld = json.dumps(self.post_ld(post)).replace("</", "<\\/").replace("'", "\\u0027")
+        extra = f'<link rel="amphtml" href="{_q(self.absolute(f"/amp/{post.slug}/{post.id}.html"))}" />\n'
+        if post.tags:
+            extra += f'<meta name="keywords" content="{_q(", ".join(post.tags))}" />\n'
+        if post.lead_image is not None:
+            extra += f'<meta content="{_q(post.lead_image.url)}" property="og:image" />\n'
+        extra += f'<script type="application/ld+json">{ld}</script>\n'
+        local = post.published.astimezone(PRAGUE)
+        bylines = "\n".join(
+            f'<li class="links__item">\nBy <a class="links__item-link" href="/author/{slug}/{key}" title="{_q(name)}">{escape(name)}</a>\n</li>'
+            for name, slug, key in post.authors
+        )
+        cover = ""
+        if post.lead_image is not None:
+            cover = f"""<div class="col-multimedia col-xs-12 col-md-10 pull-right"> <div class="cover-media">
+<figure class="media-image js-media-expand">
+<div class="img-wrap">
+<div class="thumb thumb16_9">
+<img src="{_q(post.lead_image.url)}" alt="{_q(post.lead_image.caption)}" />
+</div>
+<span class="ico ico-fullscreen ico--media-expand ico--rounded"></span>
+</div>
+<figcaption>
+<span class="caption" data-cms-inline-wrap="caption" data-cms-inline-text="">{escape(post.lead_image.caption)}</span>
+</figcaption>
+</figure>
+</div>
+</div>"""
+        dateline = f'<span class="dateline">{escape(post.dateline)}&nbsp;</span>\n' if post.dateline else ""
+        body = "\n".join(self._block(b) for b in post.blocks)
+        share_url = escape(canonical, quote=True)
+        same_blog = [p for p in self.site.posts if p.id != post.id][:5]
+        related = [p for p in self.site.others if p.zone != post.zone][:4]
+        return (
+            _head(post.title, post.description, canonical, extra)
+            + _chrome_top(self.site.others[-1] if self.site.others else None)
+            + f"""<div id="content">
+<div class="container">
+<div class="hdr-container">
+<div class="row">
+<div class="col-category col-xs-12 col-md-2 pull-left"> <div class="category js-category">
+<a class="" href="/z/{post.zone}">{escape(post.section)}</a> </div>
+</div><div class="col-title col-xs-12 col-md-10 pull-right"> <h1 class="title pg-title" >
+{escape(post.title)}
+</h1>
+</div><div class="col-publishing-details col-xs-12 col-sm-12 col-md-2 pull-left"> <div class="publishing-details ">
+<div class="published">
+<span class="date" >
+<time pubdate="pubdate" datetime="{local.isoformat()}">
+{local:%B %d, %Y %H:%M}
+</time>
+</span>
+</div>
+<div class="links">
+<ul class="links__list links__list--column">
+{bylines}
+</ul>
+</div>
+</div>
+</div>{cover}<div class="col-xs-12 col-md-2 pull-left article-share pos-rel"> <div class="share--box">
+<aside class="share flex-column js-share--apply-sticky js-share--expandable js-share--horizontal">
+<span class="label label--share">Share</span>
+<ul class="share__list">
+<li class="share__item"><a href="https://facebook.com/sharer.php?u={share_url}" title="Share on Facebook" target="_blank" class="btn btn--rounded btn-facebook js-social-btn"><span class="ico ico--rounded ico-facebook ico--l"></span></a></li>
+<li class="share__item"><a href="https://twitter.com/share?url={share_url}" title="Share on Twitter" target="_blank" class="btn btn--rounded btn-twitter js-social-btn"><span class="ico ico--rounded ico-twitter ico--l"></span></a></li>
+<li class="share__item"><a href="mailto:?body={share_url}" title="Email to a Friend" class="btn btn--rounded btn-email "><span class="ico ico--rounded ico-email ico--l"></span></a></li>
+</ul>
+</aside>
+</div>
+<div class="links">
+<p class="link-print visible-md visible-lg buttons p-0">
+<button class="btn btn--link btn-print p-t-0" onclick="return false" title="(CTRL+P)">
+<span class="ico ico-print"></span>
+<span class="btn__text">Print</span>
+</button>
+</p>
+</div>
+</div>
+</div>
+</div>
+</div>
+<div class="body-container">
+<div class="row">
+<div class="col-xs-12 col-sm-12 col-md-10 col-lg-10 pull-right">
+<div class="row">
+<div class="col-xs-12 col-sm-12 col-md-8 col-lg-8 pull-left bottom-offset content-offset">
+<div id="article-content" class="content-floated-wrap fb-quotable">
+<div class="wsw">
+{dateline}{body}
+</div>
+</div>
+</div>
+<div class="col-xs-12 col-sm-12 col-md-4 col-lg-4 pull-left design-top-offset">
+{_about_box()}{_story_list("Latest Posts", same_blog, f"/z/{BLOG_ZONE}")}{_story_list("Related", related)}</div>
+</div>
+</div>
+</div>
+</div>
+</div>
+"""
+            + _CHROME_BOTTOM
+        )
+
+    def amp(self, post: PostSpec) -> str:
+        canonical = self.absolute(post.path)
+        body = "\n".join(self._block(b) for b in post.blocks if b.kind in ("p", "h2"))
+        return f"""<!doctype html>
+<html amp lang="en">
+<head>
+<meta charset="utf-8">
+<title>{escape(post.title)}</title>
+<link rel="canonical" href="{_q(canonical)}">
+<meta name="viewport" content="width=device-width,minimum-scale=1,initial-scale=1">
+</head>
+<body>
+<h1 class="title">{escape(post.title)}</h1>
+<div class="wsw">
+{body}
+</div>
+</body>
+</html>
+"""
+
+    # --- feeds, sitemaps, robots ----------------------------------------------------------
+    def rss(self, count: int = 20) -> str:
+        items = []
+        for post in self.site.posts[:count]:
+            items.append(
+                f"""<item>
+<title>{escape(post.title)}</title>
+<link>{escape(self.absolute(post.path))}</link>
+<guid>{escape(self.absolute(post.path))}</guid>
+<pubDate>{post.published.astimezone(timezone.utc):%a, %d %b %Y %H:%M:%S} GMT</pubDate>
+<description>{escape(post.description)}</description>
+<author>{escape(", ".join(a[0] for a in post.authors))}</author>
+</item>"""
+            )
+        return f"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0">
+<channel>
+<title>{BLOG_TITLE} - {SITE_NAME}</title>
+<link>{escape(self.absolute(f"/z/{BLOG_ZONE}"))}</link>
+<description>{BLOG_TAGLINE}</description>
+<language>en-us</language>
+{chr(10).join(items)}
+</channel>
+</rss>
+"""
+
+    def _all_posts(self) -> list[PostSpec]:
+        return sorted(self.site.posts + self.site.others, key=lambda p: p.id)
+
+    def sitemap_count(self) -> int:
+        return max(1, -(-len(self._all_posts()) // SITEMAP_CHUNK))
+
+    def sitemap_index(self) -> str:
+        entries = "\n".join(
+            f"<sitemap><loc>{escape(self.absolute(f'/sitemap_rferl_{n}.xml.gz'))}</loc></sitemap>"
+            for n in range(1, self.sitemap_count() + 1)
+        )
+        return f"""<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+{entries}
+</sitemapindex>
+"""
+
+    def sitemap(self, number: int) -> bytes | None:
+        posts = self._all_posts()[(number - 1) * SITEMAP_CHUNK : number * SITEMAP_CHUNK]
+        if number < 1 or not posts:
+            return None
+        entries = "\n".join(
+            f"<url><loc>{escape(self.absolute(p.path))}</loc><lastmod>{p.modified.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}</lastmod></url>"
+            for p in posts
+        )
+        xml = f"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+{entries}
+</urlset>
+"""
+        return gzip.compress(xml.encode("utf-8"), mtime=0)
+
+    def robots(self) -> str:
+        return f"""User-agent: *
+Disallow: /s?
+Disallow: /Scripts/
+Sitemap: {self.absolute('/sitemap.xml')}
+"""

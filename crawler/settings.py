@@ -1,0 +1,62 @@
+"""Scrapy settings. Politeness toward the real site is on by default; the demo, the tests
+and the benchmarks switch it off explicitly for the replica on 127.0.0.1 (see
+``crawler.replica_settings``), never the other way round."""
+
+BOT_NAME = "pangea-archive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+import os
+
+# Who we are, and where the site's operators can reach the people running the crawl:
+# set PANGEA_ARCHIVE_CONTACT (or -s CONTACT_URL=...) to your own page or mailto: address.
+# The spider warns when it crawls a real site with the placeholder.
+CONTACT_URL_PLACEHOLDER = "mailto:operator@example.invalid"
+CONTACT_URL = os.environ.get("PANGEA_ARCHIVE_CONTACT", CONTACT_URL_PLACEHOLDER)
+USER_AGENT = f"pangea-archive/0.1 (+{CONTACT_URL})"
+
+# Politeness: robots.txt, one or two requests at a time, a delay that adapts to the site.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Network faults: Scrapy's own retry machinery, with a download timeout and a size cap.
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+
+COOKIES_ENABLED = False
+# No listening ports of our own: a cron job needs none.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+# One item at a time through the pipelines: the store batches writes itself, and more
+# items in flight only keep more parsed pages alive.
+CONCURRENT_ITEMS = 1
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.NormalizePipeline": 100,
+    "crawler.pipelines.DedupePipeline": 200,
+    "crawler.pipelines.SQLitePipeline": 300,
+}
+EXTENSIONS = {
+    "crawler.extensions.Progress": 500,
+}
+
+# Where the archive goes (``-s SQLITE_PATH=...`` to change it), and how many posts one
+# transaction writes.
+SQLITE_PATH = "data/blog.db"
+STORE_BATCH_SIZE = 50
+# A line of progress every so many seconds on long crawls.
+PROGRESS_INTERVAL = 30.0
+
+LOG_LEVEL = "INFO"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,93 @@
+"""The real ``scrapy crawl blog`` against the replica on 127.0.0.1, checked in the SQLite file."""
+
+import json
+
+import pytest
+
+from crawler.replica import Replica
+
+from .conftest import rows, run_crawl
+
+POSTS = 300
+
+
+@pytest.fixture(scope="module")
+def replica():
+    with Replica(posts=POSTS, seed=1) as replica:
+        yield replica
+
+
+@pytest.fixture(scope="module")
+def crawled(replica, tmp_path_factory):
+    db_path = tmp_path_factory.mktemp("e2e") / "archive.db"
+    first = run_crawl(replica.index_url, db_path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    return db_path, first
+
+
+def test_every_post_of_the_blog_once_and_nothing_else(replica, crawled):
+    db_path, _ = crawled
+    ids = [r["id"] for r in rows(db_path, "SELECT id FROM posts")]
+    assert len(ids) == POSTS
+    assert set(ids) == {p.id for p in replica.site.posts}
+    assert 26829775 in ids
+    assert not set(ids) & {p.id for p in replica.site.others}
+
+
+def test_every_post_has_the_core_fields(crawled):
+    db_path, _ = crawled
+    empty = rows(
+        db_path,
+        "SELECT id FROM posts WHERE url IS NULL OR title IS NULL OR authors IN ('[]', '') OR published_at IS NULL "
+        "OR body_text IS NULL OR body_text = ''",
+    )
+    assert empty == []
+    for row in rows(db_path, "SELECT url, published_at, authors FROM posts"):
+        assert row["url"].startswith("http://127.0.0.1:") and "/a/" in row["url"]
+        assert row["published_at"].endswith("+00:00") and len(row["published_at"]) == 25
+        assert json.loads(row["authors"])
+
+
+def test_fields_match_what_the_replica_served(replica, crawled):
+    db_path, _ = crawled
+    for spec in replica.site.posts[::37]:
+        row = rows(db_path, "SELECT * FROM posts WHERE id = ?", [spec.id])[0]
+        assert row["title"] == spec.title
+        assert json.loads(row["authors"]) == [a[0] for a in spec.authors]
+        assert json.loads(row["tags"]) == spec.tags
+        assert row["published_at"] == spec.published.isoformat()
+        assert row["lead_image_caption"] == (spec.lead_image.caption if spec.lead_image else None)
+        images = rows(db_path, "SELECT * FROM images WHERE post_id = ? AND is_lead = 0", [spec.id])
+        assert [i["caption"] for i in images] == [b.image.caption for b in spec.blocks if b.kind == "image"]
+        embeds = rows(db_path, "SELECT url FROM embeds WHERE post_id = ?", [spec.id])
+        assert [e["url"] for e in embeds] == [b.video_url for b in spec.blocks if b.kind == "video"]
+
+
+def test_one_run_row(crawled):
+    db_path, _ = crawled
+    runs = rows(db_path, "SELECT * FROM crawl_runs")
+    assert len(runs) == 1
+    run = runs[0]
+    assert run["status"] == "finished" and run["posts_new"] == POSTS and run["finished_at"] >= run["started_at"]
+    assert run["pages_fetched"] > POSTS
+
+
+def test_full_text_search_finds_the_seed_post(crawled):
+    db_path, _ = crawled
+    found = rows(db_path, "SELECT rowid FROM posts_fts WHERE posts_fts MATCH 'Zharylgasov'")
+    assert [r["rowid"] for r in found] == [26829775]
+
+
+def test_summary_line_at_the_end(crawled):
+    _, result = crawled
+    assert f"posts {POSTS} new, 0 updated, 0 unchanged" in result.stderr
+
+
+def test_the_same_crawl_again_adds_no_row(replica, crawled):
+    db_path, _ = crawled
+    again = run_crawl(replica.index_url, db_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert rows(db_path, "SELECT count(*) AS n FROM posts")[0]["n"] == POSTS
+    runs = rows(db_path, "SELECT * FROM crawl_runs ORDER BY id")
+    assert len(runs) == 2
+    assert (runs[1]["posts_new"], runs[1]["posts_updated"], runs[1]["posts_unchanged"]) == (0, 0, POSTS)

@@ -1,0 +1,79 @@
+"""The index parser keeps the posts of the main list, and only those."""
+
+import urllib.request
+
+from crawler.pages.index import IndexPage
+from crawler.urls import article_id_from_url
+
+
+def _fetch(url: str) -> bytes:
+    return urllib.request.urlopen(url).read()
+
+
+def _ids(urls):
+    return [article_id_from_url(u) for u in urls]
+
+
+def test_first_page_lists_the_newest_posts_and_leads_to_the_next(small_replica):
+    site = small_replica.site
+    page = IndexPage(small_replica.index_url, _fetch(small_replica.index_url))
+    assert _ids(page.post_urls) == [p.id for p in site.index_page(0)]
+    assert page.next_page_url == small_replica.index_url + "?p=1"
+    assert page.feed_url == small_replica.base_url + "/api/z17257/rss.xml"
+    assert not page.needs_browser
+
+
+def test_sidebar_breaking_news_and_navigation_are_left_out(small_replica):
+    page = IndexPage(small_replica.index_url, _fetch(small_replica.index_url))
+    others = {p.id for p in small_replica.site.others}
+    html = _fetch(small_replica.index_url).decode()
+    assert any(f"/{other}.html" in html for other in others)  # the page does link them
+    assert not others & set(_ids(page.post_urls))
+
+
+def test_last_page_without_load_more_uses_the_first_pages_list_place(small_replica):
+    site = small_replica.site
+    first = IndexPage(small_replica.index_url, _fetch(small_replica.index_url))
+    last_url = f"{small_replica.index_url}?p={site.page_count - 1}"
+    last = IndexPage(last_url, _fetch(last_url), list_path=first.main_list.path)
+    assert last.next_page_url is None
+    assert _ids(last.post_urls) == [p.id for p in site.index_page(site.page_count - 1)]
+
+
+def test_every_url_form_is_one_post_each():
+    html = """<html><body><div class="col-md-8"><ul>
+    <li><div class="media-block"><a href="/a/slug/11.html"><img></a>
+        <div class="media-block__content"><a href="/a/11.html"><h4>One</h4></a></div></div></li>
+    <li><div class="media-block"><div class="media-block__content"><a href="http://rferl.org/content/s/12.html#c"><h4>Two</h4></a></div></div></li>
+    <li><div class="media-block"><div class="media-block__content"><a href="https://rferl.org/amp/s/13.html?x=1"><h4>Three</h4></a></div></div></li>
+    </ul></div>
+    <nav><ul><li><a href="/a/nav/99.html">nav</a></li></ul></nav>
+    <footer><a href="/a/foot/98.html">foot</a></footer></body></html>"""
+    page = IndexPage("https://www.rferl.org/z/17257", html)
+    assert _ids(page.post_urls) == [11, 12, 13]
+    assert page.next_page_url is None
+
+
+def test_load_more_without_a_link_needs_a_browser():
+    html = """<html><body><ul><li><a href="/a/s/1.html">x</a></li><li><a href="/a/s/2.html">y</a></li></ul>
+    <p class="buttons"><a class="btn link-showMore btn__text" data-ajax-url="/z/17257?p=1&ajax=1">Load more</a></p>
+    </body></html>"""
+    page = IndexPage("https://www.rferl.org/z/17257", html)
+    assert page.next_page_url is None
+    assert page.needs_browser
+
+
+def test_the_list_before_load_more_wins_over_a_longer_sidebar():
+    side = "".join(f'<li><a href="/a/s/{900 + i}.html">side</a></li>' for i in range(8))
+    html = f"""<html><body><div class="col-md-4"><h2>Most popular</h2><ul>{side}</ul></div>
+    <div class="col-md-8"><ul><li><a href="/a/s/1.html">a</a></li><li><a href="/a/s/2.html">b</a></li></ul>
+    <p class="buttons"><a class="btn link-showMore" href="/z/17257?p=1">Load more</a></p></div>
+    <div class="col-md-4"><ul>{side}</ul></div></body></html>"""
+    page = IndexPage("https://www.rferl.org/z/17257", html)
+    assert _ids(page.post_urls) == [1, 2]
+    assert page.next_page_url == "https://www.rferl.org/z/17257?p=1"
+
+
+def test_an_empty_index_lists_nothing():
+    page = IndexPage("https://www.rferl.org/z/17257?p=4", "<html><body><p>No stories</p></body></html>")
+    assert page.post_urls == [] and page.main_list is None and page.page_number == 4

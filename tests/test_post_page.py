@@ -1,0 +1,158 @@
+"""The post parser on real Pangea markup and on the replica's seed post."""
+
+import json
+import urllib.request
+
+import pytest
+
+from crawler.pages.post import PostPage
+
+from .conftest import REFERENCE
+
+VOA_URL = "https://www.voanews.com/a/america-s-child-care-crisis-is-holding-back-moms-without-college-degrees-/7585813.html"
+
+
+@pytest.fixture(scope="module")
+def voa():
+    return PostPage(VOA_URL, (REFERENCE / "pangea-article-voa.html").read_bytes()).to_item()
+
+
+@pytest.fixture(scope="module")
+def voa_expected():
+    return json.loads((REFERENCE / "pangea-article-voa.expected.json").read_text())["V1"]
+
+
+def test_voa_paragraphs_equal_the_independent_extraction_one_for_one(voa, voa_expected):
+    expected = voa_expected["body"]["sections"][0]["paragraphs"]
+    assert len(expected) == 26
+    assert voa.body_text.split("\n\n") == expected
+
+
+def test_voa_dateline_is_not_in_the_first_paragraph(voa):
+    assert voa.dateline == "AUBURN, Wash. —"
+    assert voa.body_text.startswith("After a series of lower-paying jobs")
+
+
+def test_voa_title_authors_date_topics(voa, voa_expected):
+    assert voa.title == voa_expected["title"].strip()
+    assert voa.authors == voa_expected["authors"]
+    assert voa.published_at == "2024-04-28T07:00:00+00:00"
+    assert voa.published_at.replace("T", " ") == voa_expected["publishing_date"]
+    assert voa.tags == voa_expected["topics"]
+
+
+def test_voa_images_with_captions(voa, voa_expected):
+    expected = [(i["versions"][0]["url"], i["caption"], i["is_cover"]) for i in voa_expected["images"]]
+    assert [(i.url, i.caption, i.is_lead) for i in voa.images] == expected
+
+
+def test_voa_structured_fields(voa):
+    assert voa.id == 7585813
+    assert voa.url == VOA_URL
+    assert voa.site == "voanews.com"
+    assert voa.section == "USA"
+    assert voa.zone == 599
+    assert voa.language == "en-US"
+    assert voa.description.startswith("High-quality child care programs")
+    assert voa.updated_at == "2024-04-28T07:00:00+00:00"
+    assert voa.links == [] and voa.embeds == []
+
+
+@pytest.mark.parametrize(
+    "chrome",
+    ["Accessibility links", "Skip to main content", "Breaking News", "Share", "Print", "Related", "More US Stories",
+     "Israel-Gaza war protests", "Follow Us", "Link has been copied"],
+)
+def test_voa_chrome_is_not_body_text(voa, chrome):
+    assert chrome not in voa.body_text
+
+
+def test_voa_body_html_is_clean_and_absolute(voa):
+    html = voa.body_html
+    assert "<script" not in html and "onclick" not in html and "class=" not in html
+    assert 'src="https://gdb.voanews.com/01000000-0aff-0242-50f7-08dc658aabde_w250_r0_s.jpg"' in html
+    assert "<figcaption>" in html
+
+
+# --- the seed post, served by the replica -------------------------------------------------
+
+
+def _seed_paragraphs() -> tuple[list[str], str]:
+    """The seed text's paragraphs, with the two link texts the naive extractor lost put back."""
+    lines = [line for line in (REFERENCE / "seed-post.txt").read_text().split("\n\n")]
+    lines = [line.strip() for line in lines if line.strip()]
+    caption = lines[3].split("\n")[0]
+    start = lines.index(next(line for line in lines if line.startswith("Counterpropaganda efforts")))
+    end = lines.index("About This Blog")
+    paragraphs = lines[start:end]
+    restored = []
+    for paragraph in paragraphs:
+        paragraph = paragraph.replace("According to, the West", "According to Vostok Vestnik, the West")
+        paragraph = paragraph.replace("Bizhanov told that", "Bizhanov told Ertis Radio that")
+        restored.append(paragraph)
+    return restored, caption
+
+
+@pytest.fixture(scope="module")
+def seed(small_replica):
+    url = small_replica.base_url + "/a/kazakhstan-counterpropaganda-islamic-state-success/26829775.html"
+    return PostPage(url, urllib.request.urlopen(url).read()).to_item()
+
+
+def test_seed_post_body_holds_every_paragraph_in_order_with_link_texts(seed):
+    paragraphs, _caption = _seed_paragraphs()
+    assert len(paragraphs) == 19
+    assert seed.body_text.split("\n\n") == paragraphs
+    assert "According to Vostok Vestnik, the West" in seed.body_text
+    assert "Bizhanov told Ertis Radio that" in seed.body_text
+    assert seed.body_text.endswith("-- Joanna Paraszczuk")
+
+
+def test_seed_post_caption_once_as_lead_image_not_in_body(seed):
+    _paragraphs, caption = _seed_paragraphs()
+    assert caption not in seed.body_text
+    assert [(i.caption, i.is_lead) for i in seed.images] == [(caption, True)]
+
+
+@pytest.mark.parametrize("chrome", ["Accessibility links", "Breaking News", "About This Blog", "Latest Posts", "Related"])
+def test_seed_post_chrome_is_not_body_text(seed, chrome):
+    assert chrome not in seed.body_text
+
+
+def test_seed_post_fields(seed):
+    assert seed.id == 26829775
+    assert seed.title == "Kazakhstan Says It Won't Prosecute Four Men It Stopped From Joining IS"
+    assert seed.authors == ["Joanna Paraszczuk"]
+    assert seed.published_at == "2015-02-05T11:24:00+00:00"
+    assert seed.zone == 17257
+    assert seed.section == "Under The Black Flag"
+    assert [(link.text, link.internal) for link in seed.links][:3] == [
+        ("reports in the Kazakh media", False),
+        ("website of the East Kazakhstan Region Prosecutor-General's Office", False),
+        ("Ertis Radio", False),
+    ]
+
+
+def test_byline_and_time_are_the_fallbacks_without_json_ld():
+    html = """<html lang="en"><head><title>t</title></head><body>
+    <div class="publishing-details"><time datetime="2016-07-01T16:52:00+02:00">July 1</time>
+    <a class="links__item-link" href="/author/a/x">Ann Author</a> <a href="/author/b/y">Ben Byline</a></div>
+    <h1>A Title</h1><div id="article-content"><div class="wsw"><p>Text.</p></div></div></body></html>"""
+    post = PostPage("https://www.rferl.org/a/a-title/123.html", html).to_item()
+    assert post.authors == ["Ann Author", "Ben Byline"]
+    assert post.published_at == "2016-07-01T14:52:00+00:00"
+    assert post.title == "A Title"
+    assert post.language == "en"
+    assert post.tags == []
+
+
+def test_old_posts_without_paragraph_tags_split_on_double_breaks():
+    html = """<html><body><div id="article-content"><div class="wsw">First line<br>same paragraph<br><br>
+    Second <a href="https://x.example/">linked</a> paragraph<br /><br />Third</div></div></body></html>"""
+    post = PostPage("https://www.rferl.org/a/1.html", html).to_item()
+    assert post.body_text == "First line same paragraph\n\nSecond linked paragraph\n\nThird"
+    assert [(link.text, link.domain) for link in post.links] == [("linked", "x.example")]
+
+
+def test_a_page_that_is_not_a_post_gives_no_item():
+    assert PostPage("https://www.rferl.org/z/17257", "<html><body><p>x</p></body></html>").to_item() is None

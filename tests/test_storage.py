@@ -1,0 +1,134 @@
+"""The archive's tables and writes, on in-memory and on-disk databases."""
+
+import json
+import sqlite3
+
+import pytest
+import sqlite_utils
+
+from crawler import storage
+from crawler.items import Embed, Image, Link, Post
+
+
+def make_post(post_id=101, **changes) -> Post:
+    fields = dict(
+        id=post_id,
+        url=f"https://www.rferl.org/a/slug/{post_id}.html",
+        site="rferl.org",
+        title="A Title",
+        description="A description",
+        authors=["Joanna Paraszczuk", "James Miller"],
+        published_at="2015-02-05T11:24:00+00:00",
+        updated_at="2015-02-05T11:24:00+00:00",
+        tags=["Syria", "Iraq"],
+        section="Under The Black Flag",
+        zone=17257,
+        blog_zone=17257,
+        language="en-US",
+        body_text="First paragraph with a link.\n\nSecond paragraph.",
+        body_html='<p>First paragraph with a <a href="https://x.example/">link</a>.</p><p>Second paragraph.</p>',
+        word_count=7,
+        images=[
+            Image(0, "https://gdb.rferl.org/lead.jpg", "Lead caption", None, True),
+            Image(1, "https://gdb.rferl.org/inline.jpg", "Inline caption", "AFP", False),
+        ],
+        links=[Link(0, "https://x.example/", "link", "x.example", False)],
+        embeds=[Embed(0, "youtube", "https://www.youtube.com/embed/abc")],
+    )
+    fields.update(changes)
+    return Post(**fields)
+
+
+@pytest.fixture
+def db():
+    database = sqlite_utils.Database(memory=True)
+    storage.ensure_db_shape(database)
+    return database
+
+
+def test_shape_is_complete_and_can_be_made_again(db):
+    storage.ensure_db_shape(db)
+    assert set(db.table_names()) >= {
+        "posts", "images", "links", "embeds", "authors", "tags", "post_authors", "post_tags", "crawl_runs", "posts_fts",
+    }
+    assert db["posts"].pks == ["id"]
+    assert db["images"].pks == ["post_id", "position"]
+    assert {fk.other_table for fk in db["post_authors"].foreign_keys} == {"posts", "authors"}
+    assert db.execute("PRAGMA user_version").fetchone()[0] == storage.SCHEMA_VERSION
+
+
+def test_save_post_writes_the_whole_post(db):
+    assert storage.save_post(db, make_post(), "2026-01-01T00:00:00+00:00") == "new"
+    row = db["posts"].get(101)
+    assert json.loads(row["authors"]) == ["Joanna Paraszczuk", "James Miller"]
+    assert json.loads(row["tags"]) == ["Syria", "Iraq"]
+    assert (row["lead_image_url"], row["lead_image_caption"]) == ("https://gdb.rferl.org/lead.jpg", "Lead caption")
+    assert row["first_seen_at"] == row["last_seen_at"] == "2026-01-01T00:00:00+00:00"
+    assert [(r["position"], r["caption"], r["credit"], r["is_lead"]) for r in db["images"].rows_where(order_by="position")] == [
+        (0, "Lead caption", None, 1),
+        (1, "Inline caption", "AFP", 0),
+    ]
+    assert [(r["text"], r["domain"], r["internal"]) for r in db["links"].rows] == [("link", "x.example", 0)]
+    assert [r["kind"] for r in db["embeds"].rows] == ["youtube"]
+    names = db.execute(
+        "SELECT authors.name FROM post_authors JOIN authors ON authors.id = author_id WHERE post_id = 101 ORDER BY name"
+    ).fetchall()
+    assert names == [("James Miller",), ("Joanna Paraszczuk",)]
+    assert [r["id"] for r in db["posts"].search("paragraph")] == [101]
+
+
+def test_saving_the_same_post_again_changes_nothing_but_last_seen(db):
+    storage.save_post(db, make_post(), "2026-01-01T00:00:00+00:00")
+    assert storage.save_post(db, make_post(), "2026-01-02T00:00:00+00:00") == "unchanged"
+    row = db["posts"].get(101)
+    assert row["first_seen_at"] == "2026-01-01T00:00:00+00:00"
+    assert row["last_seen_at"] == "2026-01-02T00:00:00+00:00"
+    assert db["posts"].count == 1 and db["images"].count == 2 and db["post_tags"].count == 2
+
+
+def test_a_changed_post_replaces_its_rows(db):
+    storage.save_post(db, make_post(), "2026-01-01T00:00:00+00:00")
+    changed = make_post(title="A New Title", tags=["Syria"], images=[], links=[])
+    assert storage.save_post(db, changed, "2026-01-03T00:00:00+00:00") == "updated"
+    row = db["posts"].get(101)
+    assert row["title"] == "A New Title"
+    assert row["first_seen_at"] == "2026-01-01T00:00:00+00:00"
+    assert row["last_changed_at"] == "2026-01-03T00:00:00+00:00"
+    assert row["lead_image_url"] is None
+    assert db["images"].count == 0 and db["links"].count == 0 and db["post_tags"].count == 1
+    assert db["tags"].count == 2  # tags are kept as a vocabulary
+
+
+def test_crawl_runs_book(db):
+    run_id = storage.start_run(db, mode="full", start_url="https://www.rferl.org/z/17257", now="2026-01-01T00:00:00+00:00")
+    storage.finish_run(db, run_id, finished_at="2026-01-01T00:01:00+00:00", status="finished", posts_new=3, fields_missing={"tags": 1})
+    row = db["crawl_runs"].get(run_id)
+    assert (row["status"], row["posts_new"], json.loads(row["fields_missing"])) == ("finished", 3, {"tags": 1})
+
+
+def test_open_db_refuses_a_missing_directory(tmp_path):
+    with pytest.raises(storage.StorageError, match="does not exist"):
+        storage.open_db(tmp_path / "missing" / "x.db")
+
+
+def test_open_db_refuses_a_file_that_is_not_sqlite(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("these are not the tables you are looking for\n" * 200)
+    with pytest.raises(storage.StorageError, match="not a database"):
+        storage.open_db(path)
+    assert path.read_text().startswith("these are not")
+
+
+def test_open_db_refuses_a_newer_schema(tmp_path):
+    path = tmp_path / "future.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {storage.SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(storage.StorageError, match="newer than this crawler"):
+        storage.open_db(path)
+
+
+def test_open_db_uses_wal(tmp_path):
+    db = storage.open_db(tmp_path / "a.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
