@@ -44,3 +44,31 @@ class Progress:
     def spider_closed(self, spider, reason) -> None:
         if self._loop is not None and self._loop.running:
             self._loop.stop()
+
+
+class _WithoutTraceback(logging.Filter):
+    """Keeps a log record's message and drops its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+class OneLineNetworkErrors:
+    """A host that cannot be reached is one line in the log, not a page of traceback.
+
+    Scrapy's robots.txt middleware logs a failed robots.txt download with its traceback;
+    for a cron job that mails its output, the line that says what failed is enough.
+    """
+
+    LOGGERS = ("scrapy.downloadermiddlewares.robotstxt",)
+
+    def __init__(self):
+        self.filter = _WithoutTraceback()
+        for name in self.LOGGERS:
+            logging.getLogger(name).addFilter(self.filter)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls()

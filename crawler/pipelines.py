@@ -157,6 +157,7 @@ class SQLitePipeline:
             }
             errors = stats.get("log_count/ERROR", 0)
             status = "finished" if reason == "finished" and not errors else "failed"
+            self.stats.set_value("pangea/run_status", status)
             storage.finish_run(
                 self.db,
                 self.run_id,

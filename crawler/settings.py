@@ -5,6 +5,7 @@ and the benchmarks switch it off explicitly for the replica on 127.0.0.1 (see
 BOT_NAME = "pangea-archive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
 
 import os
 
@@ -20,7 +21,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -48,6 +49,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.Progress": 500,
+    "crawler.extensions.OneLineNetworkErrors": 0,
 }
 
 # Where the archive goes (``-s SQLITE_PATH=...`` to change it), and how many posts one
@@ -58,5 +60,7 @@ STORE_BATCH_SIZE = 50
 PROGRESS_INTERVAL = 30.0
 
 LOG_LEVEL = "INFO"
+# No dump of library versions at start: a cron log should show what the run did.
+LOG_VERSIONS: list[str] = []
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -51,7 +51,7 @@ ACTIONS = [
     "released a new video", "claimed responsibility for an attack", "reported heavy fighting",
     "announced a wave of arrests", "published a statement", "described a sharp rise in recruitment",
     "denied the reports", "appealed for humanitarian access", "posted photographs online",
-    "warned of further attacks", "changed its tactics", "opened an investigation",
+    "warned of further attacks", "changed tactics", "opened an investigation",
 ]
 DETAILS = [
     "near the main road into the city", "on the outskirts of the old market", "after several days of silence",

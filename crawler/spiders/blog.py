@@ -11,7 +11,8 @@ from scrapy.exceptions import CloseSpider
 
 from ..pages.index import IndexPage
 from ..pages.post import PostPage
-from ..urls import article_id_from_url, canonical_post_url, is_index_url, on_host_of, site_of, zone_id_from_url
+from ..checks import check_start_url
+from ..urls import article_id_from_url, canonical_post_url, on_host_of, site_of, zone_id_from_url
 
 DEFAULT_START_URL = "https://www.rferl.org/z/17257"
 
@@ -25,12 +26,8 @@ class BlogSpider(scrapy.Spider):
 
     def __init__(self, start_url: str = DEFAULT_START_URL, mode: str = "full", *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.start_url = start_url.strip()
+        self.start_url = check_start_url(start_url)
         self.mode = mode
-        if not is_index_url(self.start_url) or not self.start_url.startswith(("http://", "https://")):
-            raise ValueError(
-                f"start_url {self.start_url!r} is not a Pangea index URL (like https://www.rferl.org/z/17257)"
-            )
         self.zone = zone_id_from_url(self.start_url)
         self.allowed_domains = [site_of(self.start_url)]
         self.seen_ids: set[int] = set()
@@ -55,9 +52,8 @@ class BlogSpider(scrapy.Spider):
             url,
             callback=self.parse_index,
             cb_kwargs={"list_path": list_path},
+            errback=self.fetch_failed,
             priority=INDEX_PRIORITY,
-            # A page of the index that moved keeps its place in the chain.
-            dont_filter=False,
         )
 
     def post_request(self, url: str, post_id: int) -> scrapy.Request:
@@ -65,8 +61,18 @@ class BlogSpider(scrapy.Spider):
             on_host_of(canonical_post_url(url), self.start_url),
             callback=self.parse_post,
             cb_kwargs={"post_id": post_id},
+            errback=self.fetch_failed,
             priority=POST_PRIORITY,
         )
+
+    def fetch_failed(self, failure) -> None:
+        """One line per page that could not be fetched (after Scrapy's retries)."""
+        request = failure.request
+        kind = "index page" if request.callback == self.parse_index else "post"
+        response = getattr(failure.value, "response", None)
+        reason = f"HTTP {response.status}" if response is not None else failure.getErrorMessage()
+        self.crawler.stats.inc_value(f"pangea/fetch_failed/{kind.replace(' ', '_')}")
+        self.logger.error("cannot fetch %s %s: %s", kind, request.url, reason)
 
     def parse_index(self, response, list_path: tuple | None):
         page = IndexPage(response.url, response.text, list_path=list_path)

@@ -1,0 +1,1 @@
+"""Project commands. ``crawl`` replaces Scrapy's own to give honest exit statuses."""
