@@ -21,5 +21,8 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
+bench: setup
+	$(BIN)/python -m crawler.bench
+
 clean:
 	rm -rf $(VENV) .pytest_cache data/demo.db data/demo.db-wal data/demo.db-shm

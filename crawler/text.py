@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Every kind of horizontal or vertical space, the non-breaking ones included, folds to
-# one ASCII space inside a paragraph. Zero-width characters are dropped.
-_SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u2000-\u200a\u3000]+")
-_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+# Every kind of horizontal or vertical space, the non-breaking ones included (str.split
+# knows them all), folds to one ASCII space inside a paragraph. Zero-width characters,
+# which are not spaces to Python, are dropped.
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 
 def clean_text(value: str | None) -> str:
@@ -16,10 +16,11 @@ def clean_text(value: str | None) -> str:
 
     Quotes and dashes are kept as the page has them.
     """
-    if not value:
+    if not value or value.isspace():
         return ""
-    value = _ZERO_WIDTH.sub("", value)
-    value = _SPACES.sub(" ", value).strip()
+    value = " ".join(value.translate(_ZERO_WIDTH).split())
+    if value.isascii():
+        return value
     return unicodedata.normalize("NFC", value)
 
 

@@ -17,6 +17,9 @@ _POST_PATH = re.compile(
     r"^/(?P<kind>a|content|amp)/(?:(?P<slug>[^/]+)/)?(?P<id>\d+)(?:/lbl\d+lbi(?P<entry>\d+))?\.html$"
 )
 _ZONE_PATH = re.compile(r"^/z/(?P<zone>\d+)(?:/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2}))?/?$")
+# Characters that a URL must not carry as they are; most hrefs have none and skip the
+# (slower) percent-encoding.
+_NEEDS_QUOTING = re.compile(r'[^\x21-\x7e]|["<>\\^`{|}]')
 _LEGACY_BLOG_PATH = re.compile(r"^/archive/[^/]+/latest/(?P<zone>\d+)/(?P=zone)\.html$")
 
 
@@ -110,6 +113,8 @@ def absolute_url(href: str | None, base_url: str) -> str | None:
     href = href.strip()
     if not href:
         return None
-    url = safe_url_string(urljoin(base_url, href))
+    url = urljoin(base_url, href)
+    if _NEEDS_QUOTING.search(url):
+        url = safe_url_string(url)
     scheme = urlsplit(url).scheme.lower()
     return url if scheme in ("http", "https") else None

@@ -91,3 +91,30 @@ def test_the_same_crawl_again_adds_no_row(replica, crawled):
     runs = rows(db_path, "SELECT * FROM crawl_runs ORDER BY id")
     assert len(runs) == 2
     assert (runs[1]["posts_new"], runs[1]["posts_updated"], runs[1]["posts_unchanged"]) == (0, 0, POSTS)
+
+
+def test_every_column_and_table_is_filled_where_the_post_has_it(replica, crawled):
+    db_path, _ = crawled
+    specs = replica.site.posts
+    null_columns = rows(
+        db_path,
+        "SELECT count(*) AS n FROM posts WHERE description IS NULL OR section IS NULL OR zone IS NULL OR language IS NULL "
+        "OR word_count < 1 OR body_html = '' OR content_hash IS NULL OR blog_zone IS NULL OR updated_at IS NULL",
+    )
+    assert null_columns[0]["n"] == 0
+
+    def count(sql):
+        return rows(db_path, sql)[0]["n"]
+
+    assert count("SELECT count(*) AS n FROM posts WHERE dateline IS NOT NULL") == sum(1 for p in specs if p.dateline)
+    assert count("SELECT count(*) AS n FROM posts WHERE lead_image_url IS NOT NULL") == sum(1 for p in specs if p.lead_image)
+    assert count("SELECT count(*) AS n FROM images") == sum(
+        (1 if p.lead_image else 0) + sum(1 for b in p.blocks if b.kind == "image") for p in specs
+    )
+    assert count("SELECT count(*) AS n FROM embeds") == sum(1 for p in specs for b in p.blocks if b.kind == "video")
+    assert count("SELECT count(*) AS n FROM links") == sum(p.blocks and sum(b.html.count("<a ") for b in p.blocks) for p in specs)
+    assert count("SELECT count(*) AS n FROM post_authors") == sum(len(p.authors) for p in specs)
+    assert count("SELECT count(*) AS n FROM post_tags") == sum(len(p.tags) for p in specs)
+    assert count("SELECT count(*) AS n FROM posts WHERE tags = '[]'") == sum(1 for p in specs if not p.tags)
+    run = rows(db_path, "SELECT fields_missing FROM crawl_runs ORDER BY id LIMIT 1")[0]
+    assert json.loads(run["fields_missing"]) == {"tags": sum(1 for p in specs if not p.tags)}

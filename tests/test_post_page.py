@@ -156,3 +156,24 @@ def test_old_posts_without_paragraph_tags_split_on_double_breaks():
 
 def test_a_page_that_is_not_a_post_gives_no_item():
     assert PostPage("https://www.rferl.org/z/17257", "<html><body><p>x</p></body></html>").to_item() is None
+
+
+HOSTILE = """<html><body><div id="article-content"><div class="wsw">
+<p onclick="steal()">Plain <a href="javascript:alert(1)">bad link</a> and <a href="/a/ok/5.html" onmouseover="x()">good link</a>.</p>
+<script>alert('x')</script><style>p { color: expression(alert(1)) }</style>
+<p style="background:url(javascript:alert(1))">Styled <img src="x.jpg" onerror="alert(1)"> text.</p>
+<iframe src="javascript:alert(1)"></iframe>
+<svg><script>alert(1)</script><circle r="1"/></svg>
+<p><a href="data:text/html;base64,PHNjcmlwdD4=">data link</a> <object data="evil.swf"></object></p>
+</div></div></body></html>"""
+
+
+def test_body_html_carries_no_active_content_and_body_text_is_unchanged():
+    post = PostPage("https://www.rferl.org/a/x/5.html", HOSTILE).to_item()
+    html = post.body_html.lower()
+    for bad in ("<script", "<style", "<iframe", "<svg", "<object", "onclick", "onerror", "onmouseover", "javascript:", "expression(", "data:text"):
+        assert bad not in html, bad
+    assert 'href="https://www.rferl.org/a/ok/5.html"' in post.body_html
+    assert 'src="https://www.rferl.org/a/x/x.jpg"' in post.body_html
+    assert post.body_text == "Plain bad link and good link.\n\nStyled text.\n\ndata link"
+    assert [link.url for link in post.links] == ["https://www.rferl.org/a/ok/5.html"]

@@ -74,6 +74,8 @@ class _BodyWalker:
         # "\0" marks a <br>: two in a row end a paragraph (older posts have no <p>).
         raw = "".join(self._inline)
         self._inline = []
+        if raw.isspace():
+            return
         if "\0" not in raw:
             text = clean_text(raw)
             if text:
