@@ -77,3 +77,13 @@ def test_the_list_before_load_more_wins_over_a_longer_sidebar():
 def test_an_empty_index_lists_nothing():
     page = IndexPage("https://www.rferl.org/z/17257?p=4", "<html><body><p>No stories</p></body></html>")
     assert page.post_urls == [] and page.main_list is None and page.page_number == 4
+
+
+def test_a_later_page_without_its_list_lists_nothing_not_the_sidebar(small_replica):
+    first = IndexPage(small_replica.index_url, _fetch(small_replica.index_url))
+    html = _fetch(small_replica.index_url).decode()
+    start, end = html.index('<ul id="ordinaryItems">'), html.index("</ul>", html.index('<ul id="ordinaryItems">'))
+    emptied = html[:start] + html[end + 5 :]
+    emptied = emptied.replace('class="btn link-showMore', 'class="btn')  # no Load more either
+    page = IndexPage(small_replica.index_url + "?p=3", emptied, list_path=first.main_list.path)
+    assert page.post_urls == []

@@ -5,10 +5,10 @@ name. The posts of the index are the links of post form in the page's main list;
 boxes beside it ("Most popular", "Latest", "Related"), navigation, header and footer
 are other lists. Which list is the main one is decided by structure:
 
-1. the list the "Load more" link continues (the list right before it), or
-2. on a page without "Load more" (the last page), the list found at the same place
-   in the page as on the first page (its ``list_path``), or
-3. failing both, the list with the most posts.
+1. on the first page, the list the "Load more" link continues (the list right before
+   it), or on an index of one page (no "Load more"), the list with the most posts;
+2. on every later page, the list found at the same place in the page as on the first
+   page (its ``list_path``); a page with no list there lists no posts.
 """
 
 from __future__ import annotations
@@ -115,6 +115,11 @@ class IndexPage:
     @cached_property
     def main_list(self) -> _PostList | None:
         lists = self._lists
+        if self.list_path is not None:
+            # Later pages have their list where the first page had it; a page with no
+            # list there lists no posts, whatever the boxes beside it hold.
+            same_place = [post_list for post_list in lists if post_list.path == self.list_path]
+            return same_place[0] if same_place else None
         if not lists:
             return None
         if self._load_more is not None:
@@ -123,10 +128,6 @@ class IndexPage:
             before = [post_list for post_list in lists if self._position_of(post_list.container) < boundary]
             if before:
                 return before[-1]
-        if self.list_path is not None:
-            same_place = [post_list for post_list in lists if post_list.path == self.list_path]
-            if same_place:
-                return same_place[0]
         return max(lists, key=lambda post_list: (len({article_id_from_url(u) for u in post_list.urls}), -post_list.first_seen))
 
     def _position_of(self, target: LexborNode) -> int:

@@ -239,38 +239,57 @@ def _id_for(moment: datetime) -> int:
 
 
 class Site:
-    """The whole replica site: the blog's posts, newest first, and a few stories of other sections."""
+    """The whole replica site: the blog's posts, newest first, and a few stories of other sections.
 
-    def __init__(self, posts: int = 300, seed: int = 1):
+    ``latest`` moves the generated posts in time so that the newest is at that moment
+    (the seed post keeps its real date): incremental runs need posts inside their recheck
+    window. The site can change while it is served: ``add_posts``, ``edit_post``,
+    ``delete_post``.
+    """
+
+    def __init__(self, posts: int = 300, seed: int = 1, latest: datetime | None = None):
         if posts < 1:
             raise ValueError("--posts must be at least 1 (the seed post)")
         self.seed = seed
+        self.version = 0
         rng = random.Random(seed)
         seed_spec_ = seed_spec()
         span = int((END - START).total_seconds())
         moments = sorted(START + timedelta(seconds=rng.randrange(span)) for _ in range(posts - 1))
+        if latest is not None and moments:
+            shift = latest.astimezone(timezone.utc).replace(second=0, microsecond=0) - moments[-1].replace(second=0)
+            moments = [m + shift for m in moments]
         specs = [seed_spec_]
-        used = {seed_spec_.id}
+        self._used = {seed_spec_.id}
         for moment in moments:
-            moment = moment.replace(second=0)
-            post_id = _id_for(moment)
-            while post_id in used:
-                post_id += 1
-            used.add(post_id)
-            specs.append(generate_post(rng, post_id, moment))
+            moment = moment.replace(second=0, microsecond=0)
+            specs.append(generate_post(rng, self._new_id(moment), moment))
         self.posts: list[PostSpec] = sorted(specs, key=lambda p: p.published, reverse=True)
         self.others: list[PostSpec] = []
+        newest = max(END, self.posts[0].published)
         for i, (zone, name) in enumerate(sorted(OTHER_SECTIONS.items()) * 3):
-            moment = END + timedelta(days=1 + i)
-            self.others.append(generate_post(rng, _id_for(moment) + 7 + i, moment, zone=zone, section=name))
+            moment = newest + timedelta(days=1 + i)
+            self.others.append(generate_post(rng, self._new_id(moment), moment, zone=zone, section=name))
         self.by_id = {p.id: p for p in self.posts + self.others}
+        self.deleted: dict[int, PostSpec] = {}
+        self._mutations = random.Random(f"{seed}-changes")
+        self._paginate()
+
+    def _new_id(self, moment: datetime) -> int:
+        post_id = _id_for(moment)
+        while post_id in self._used:
+            post_id += 1
+        self._used.add(post_id)
+        return post_id
+
+    def _paginate(self) -> None:
         # Where each index page starts: some pages repeat the last post or two of the page
         # before, as a live index does when new posts push the list down between requests.
+        rng = random.Random(f"{self.seed}-pages-{len(self.posts)}")
         self._page_starts = [0]
-        while self._page_starts[-1] + PAGE_SIZE < len(self.posts):
+        while len(self._page_starts) * PAGE_SIZE < len(self.posts):
             nominal = len(self._page_starts) * PAGE_SIZE
             self._page_starts.append(nominal - rng.choice((0, 0, 1, 2)))
-        self.link_style_rng_seed = seed
 
     @property
     def page_count(self) -> int:
@@ -282,3 +301,41 @@ class Site:
         start = self._page_starts[page]
         end = (page + 1) * PAGE_SIZE
         return self.posts[start:end]
+
+    # --- changes while serving ----------------------------------------------------------
+    def _changed(self) -> None:
+        self.posts.sort(key=lambda p: p.published, reverse=True)
+        self._paginate()
+        self.version += 1
+
+    def add_posts(self, count: int, at: datetime) -> list[PostSpec]:
+        """``count`` new posts, the newest at ``at``, a few minutes apart."""
+        added = []
+        for i in range(count):
+            moment = (at - timedelta(minutes=7 * (count - 1 - i))).astimezone(timezone.utc).replace(second=0, microsecond=0)
+            spec = generate_post(self._mutations, self._new_id(moment), moment)
+            self.posts.append(spec)
+            self.by_id[spec.id] = spec
+            added.append(spec)
+        self._changed()
+        return added
+
+    def edit_post(self, post_id: int, at: datetime) -> PostSpec:
+        """An editor's change: a new paragraph, a retouched title, ``dateModified`` moved to ``at``."""
+        spec = self.by_id[post_id]
+        spec.title = spec.title + " (Updated)"
+        spec.blocks.insert(
+            len(spec.blocks) - 1,
+            Block("p", html=f"UPDATE: {_sentence(self._mutations)} {self._mutations.choice(ANALYSIS)}"),
+        )
+        spec.modified = at.astimezone(timezone.utc).replace(microsecond=0)
+        self._changed()
+        return spec
+
+    def delete_post(self, post_id: int) -> PostSpec:
+        """The post leaves the index and its pages answer 404."""
+        spec = self.by_id.pop(post_id)
+        self.posts.remove(spec)
+        self.deleted[post_id] = spec
+        self._changed()
+        return spec

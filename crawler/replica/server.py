@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import threading
 from collections import Counter
+from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -35,6 +37,41 @@ class ReplicaApp:
         self._cache: dict[str, Response] = {}
         self._lock = threading.Lock()
         self.hits: Counter[str] = Counter()
+
+    # --- changes while serving: the admin endpoints and the in-process API ----------------
+    def add_posts(self, count: int) -> list[int]:
+        with self._lock:
+            added = self.site.add_posts(count, at=datetime.now(timezone.utc))
+            self._cache.clear()
+        return [spec.id for spec in added]
+
+    def edit_post(self, post_id: int) -> int:
+        with self._lock:
+            self.site.edit_post(post_id, at=datetime.now(timezone.utc))
+            self._cache.clear()
+        return post_id
+
+    def delete_post(self, post_id: int) -> int:
+        with self._lock:
+            self.site.delete_post(post_id)
+            self._cache.clear()
+        return post_id
+
+    def admin(self, path: str, query: str) -> Response:
+        """``POST /_admin/add?count=N``, ``/_admin/edit?id=ID``, ``/_admin/delete?id=ID``."""
+        params = {k: v[0] for k, v in parse_qs(query).items()}
+        try:
+            if path == "/_admin/add":
+                result = {"added": self.add_posts(int(params.get("count", "1")))}
+            elif path == "/_admin/edit":
+                result = {"edited": self.edit_post(int(params["id"]))}
+            elif path == "/_admin/delete":
+                result = {"deleted": self.delete_post(int(params["id"]))}
+            else:
+                return Response(404, b"{}", "application/json")
+        except (KeyError, ValueError) as error:
+            return Response(400, json.dumps({"error": str(error)}).encode(), "application/json")
+        return Response(200, json.dumps(result).encode(), "application/json")
 
     def respond(self, path: str, query: str, headers) -> Response:
         key = f"{path}?{query}"
@@ -110,9 +147,18 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:  # noqa: N802
         self._serve(with_body=False)
 
+    def do_POST(self) -> None:  # noqa: N802
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        self._send(self.app.admin(parts.path, parts.query), with_body=True)
+
     def _serve(self, with_body: bool) -> None:
         parts = urlsplit(self.path)
-        response = self.app.respond(parts.path, parts.query, self.headers)
+        self._send(self.app.respond(parts.path, parts.query, self.headers), with_body)
+
+    def _send(self, response: Response, with_body: bool) -> None:
         self.send_response(response.status)
         for name, value in response.headers.items():
             if value:
@@ -130,8 +176,16 @@ class _Handler(BaseHTTPRequestHandler):
 class Replica:
     """A replica site served from a background thread: ``with Replica(posts=50) as r: r.base_url``."""
 
-    def __init__(self, posts: int = 300, seed: int = 1, host: str = "127.0.0.1", port: int = 0, log_requests: bool = False):
-        self.site = Site(posts=posts, seed=seed)
+    def __init__(
+        self,
+        posts: int = 300,
+        seed: int = 1,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_requests: bool = False,
+        latest: datetime | None = None,
+    ):
+        self.site = Site(posts=posts, seed=seed, latest=latest)
         handler = type("Handler", (_Handler,), {"log_requests": log_requests})
         self.server = ThreadingHTTPServer((host, port), handler)
         self.server.daemon_threads = True
