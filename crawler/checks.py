@@ -5,6 +5,8 @@ from __future__ import annotations
 from .storage import StorageError, open_db
 from .urls import is_index_url
 
+MODES = ("incremental", "full")
+
 
 class BadInput(Exception):
     """Input the crawl cannot run with; the message is one line for the person who gave it."""
@@ -19,10 +21,30 @@ def check_start_url(url: str) -> str:
     return url
 
 
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise BadInput(f"mode {mode!r} is not one of: {', '.join(MODES)}")
+    return mode
+
+
+def check_recheck_days(value: str | float) -> float:
+    try:
+        days = float(value)
+    except (TypeError, ValueError):
+        raise BadInput(f"recheck_days {value!r} is not a number of days") from None
+    if days < 0:
+        raise BadInput(f"recheck_days {value!r} is negative")
+    return days
+
+
+_ARGUMENT_CHECKS = {"start_url": check_start_url, "mode": check_mode, "recheck_days": check_recheck_days}
+
+
 def check_crawl(spider_name: str, spider_arguments: dict, settings) -> None:
     """Raise ``BadInput`` when the crawl's arguments or its database cannot work."""
-    if spider_name == "blog" and "start_url" in spider_arguments:
-        check_start_url(spider_arguments["start_url"])
+    for name, value in spider_arguments.items():
+        if name in _ARGUMENT_CHECKS:
+            _ARGUMENT_CHECKS[name](value)
     path = settings.get("SQLITE_PATH")
     if path:
         try:

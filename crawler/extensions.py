@@ -1,4 +1,4 @@
-"""A line of progress every so often on long crawls."""
+"""Log extensions: a line of progress every so often, one line per failed page."""
 
 from __future__ import annotations
 
@@ -46,26 +46,29 @@ class Progress:
             self._loop.stop()
 
 
-class _WithoutTraceback(logging.Filter):
-    """Keeps a log record's message and drops its traceback."""
+class _OneLineWarning(logging.Filter):
+    """Turns a record into a one-line warning: its message stays, its traceback goes."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.exc_info = None
         record.exc_text = None
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
 
 
 class OneLineNetworkErrors:
-    """A host that cannot be reached is one line in the log, not a page of traceback.
+    """A page that cannot be fetched is one ERROR line in the log: the spider's own.
 
-    Scrapy's robots.txt middleware logs a failed robots.txt download with its traceback;
-    for a cron job that mails its output, the line that says what failed is enough.
+    Scrapy's retry middleware ("Gave up retrying") and robots.txt middleware (with a
+    traceback) report the same failure again; they become one-line warnings, so that a
+    cron job run with ``-L ERROR`` prints exactly one line per page it could not get.
     """
 
-    LOGGERS = ("scrapy.downloadermiddlewares.robotstxt",)
+    LOGGERS = ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry")
 
     def __init__(self):
-        self.filter = _WithoutTraceback()
+        self.filter = _OneLineWarning()
         for name in self.LOGGERS:
             logging.getLogger(name).addFilter(self.filter)
 

@@ -55,10 +55,24 @@ class Post:
     blog_zone: int | None = None
     fetched_url: str | None = None
     fetched_at: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
 
     @property
     def lead_image(self) -> Image | None:
         return next((image for image in self.images if image.is_lead), None)
+
+
+@dataclass
+class PostStatus:
+    """A re-check of a stored post that brought no page to parse.
+
+    ``unchanged``: the site answered 304 Not Modified. ``removed``: it answered 404 or 410.
+    """
+
+    id: int
+    url: str
+    status: str
 
 
 # Fields a post of a Pangea blog normally has. Missing ones are counted per run: a field

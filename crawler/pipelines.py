@@ -12,7 +12,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from . import storage
 from .dates import to_utc_iso, utc_now_iso
-from .items import EXPECTED_FIELDS
+from .items import EXPECTED_FIELDS, PostStatus
 from .text import clean_body_text, clean_text, split_keywords, word_count
 from .urls import absolute_url
 
@@ -38,6 +38,8 @@ class NormalizePipeline:
         return cls(crawler.stats)
 
     def process_item(self, item):
+        if isinstance(item, PostStatus):
+            return item
         post = ItemAdapter(item)
         if not post.get("id") or not post.get("url"):
             self.stats.inc_value("pangea/posts_dropped/no_id")
@@ -61,6 +63,7 @@ class NormalizePipeline:
                     kept.append(entry)
             post[collection] = kept
         post["fetched_at"] = utc_now_iso()
+        self.stats.inc_value("pangea/posts_parsed")
         for name in EXPECTED_FIELDS:
             if not post.get(name):
                 self.stats.inc_value(f"pangea/fields_missing/{name}")
@@ -79,6 +82,8 @@ class DedupePipeline:
         return cls(crawler.stats)
 
     def process_item(self, item):
+        if isinstance(item, PostStatus):
+            return item
         post_id = ItemAdapter(item)["id"]
         if post_id in self.seen:
             self.stats.inc_value("pangea/posts_dropped/duplicate")
@@ -104,6 +109,7 @@ class SQLitePipeline:
         self.pending: list = []
         self.last_flush = time.monotonic()
         self.outcomes: Counter[str] = Counter()
+        self.baseline: tuple[int, dict[str, int]] = (0, {})
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -118,6 +124,7 @@ class SQLitePipeline:
     def open_spider(self):
         spider = self.crawler.spider
         self.db = storage.open_db(self.path)
+        self.baseline = storage.missing_field_counts(self.db, EXPECTED_FIELDS)
         self.run_id = storage.start_run(
             self.db,
             mode=getattr(spider, "mode", "full"),
@@ -136,12 +143,39 @@ class SQLitePipeline:
             return
         now = utc_now_iso()
         with self.db.atomic():
-            outcomes = [storage.save_post(self.db, item, now) for item in self.pending]
+            outcomes = [self._save(item, now) for item in self.pending]
         for outcome in outcomes:
             self.outcomes[outcome] += 1
             self.stats.inc_value(f"pangea/posts_{outcome}")
         self.pending = []
         self.last_flush = time.monotonic()
+
+    def _save(self, item, now: str) -> str:
+        if isinstance(item, PostStatus):
+            if item.status == "removed":
+                return "removed" if storage.mark_removed(self.db, item.id, now) else "unchanged"
+            storage.mark_unchanged(self.db, item.id, now)
+            return "unchanged"
+        return storage.save_post(self.db, item, now)
+
+    def markup_alarms(self, stats: dict) -> list[str]:
+        """Fields suddenly missing from many posts: the site's markup has probably changed.
+
+        A field is alarming when this run's posts lack it more than 10 points more often
+        than the archive's (at least 3 posts); with no archive yet, when more than half do.
+        """
+        parsed = stats.get("pangea/posts_parsed", 0)
+        stored, missing_before = self.baseline
+        alarms = []
+        for name in EXPECTED_FIELDS:
+            missing = stats.get(f"pangea/fields_missing/{name}", 0)
+            if not parsed or missing < 3:
+                continue
+            share = missing / parsed
+            limit = (missing_before.get(name, 0) / stored + 0.10) if stored else 0.5
+            if share > limit:
+                alarms.append(f"{name} missing from {missing} of {parsed} posts parsed (limit {limit:.0%}): has the markup changed?")
+        return alarms
 
     def close_spider(self):
         if self.db is not None:
@@ -155,33 +189,57 @@ class SQLitePipeline:
             missing = {
                 key.rsplit("/", 1)[1]: value for key, value in stats.items() if key.startswith("pangea/fields_missing/")
             }
+            alarms = self.markup_alarms(stats)
+            for alarm in alarms:
+                logger.error(alarm)
             errors = stats.get("log_count/ERROR", 0)
-            status = "finished" if reason == "finished" and not errors else "failed"
+            status = "finished" if reason == "finished" and not errors and not alarms else "failed"
             self.stats.set_value("pangea/run_status", status)
+            spider = self.crawler.spider
+            if getattr(spider, "zone", None) is not None:
+                storage.save_blog(
+                    self.db,
+                    site=spider.site,
+                    zone=spider.zone,
+                    title=getattr(spider, "blog_title", None),
+                    now=utc_now_iso(),
+                    # An index walked to its end lets later runs stop early; only a walk
+                    # that lost no index page counts.
+                    index_complete=bool(getattr(spider, "index_end_reached", False))
+                    and reason == "finished"
+                    and not stats.get("pangea/fetch_failed/index_page"),
+                )
             storage.finish_run(
                 self.db,
                 self.run_id,
                 finished_at=utc_now_iso(),
                 status=status,
                 finish_reason=reason,
+                requests=stats.get("downloader/request_count", 0),
                 pages_fetched=stats.get("downloader/response_count", 0),
+                responses_304=stats.get("downloader/response_status_count/304", 0),
                 index_pages=stats.get("pangea/index_pages", 0),
                 posts_new=self.outcomes["new"],
                 posts_updated=self.outcomes["updated"],
                 posts_unchanged=self.outcomes["unchanged"],
+                posts_removed=self.outcomes["removed"],
                 posts_dropped=sum(v for k, v in stats.items() if k.startswith("pangea/posts_dropped/")),
                 errors=errors,
                 fields_missing=missing,
+                message="; ".join(alarms) or None,
             )
             total = self.db.execute("SELECT count(*) FROM posts").fetchone()[0]
             logger.info(
-                "summary: run %s %s; %d pages fetched; posts %d new, %d updated, %d unchanged; %d posts in %s",
+                "summary: run %s %s; %d requests (%d answered 304); posts %d new, %d updated, %d unchanged, %d removed; "
+                "%d posts in %s",
                 self.run_id,
                 status,
-                stats.get("downloader/response_count", 0),
+                stats.get("downloader/request_count", 0),
+                stats.get("downloader/response_status_count/304", 0),
                 self.outcomes["new"],
                 self.outcomes["updated"],
                 self.outcomes["unchanged"],
+                self.outcomes["removed"],
                 total,
                 self.path,
             )

@@ -7,10 +7,12 @@ authors, tags); ``start_run`` / ``finish_run`` keep the ``crawl_runs`` book.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import sqlite3
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +50,12 @@ POST_COLUMNS: dict[str, type] = {
     "lead_image_credit": str,
     "content_hash": str,
     "fetched_url": str,
+    "etag": str,
+    "last_modified": str,
     "first_seen_at": str,
     "last_seen_at": str,
     "last_changed_at": str,
+    "removed_at": str,
 }
 
 CRAWL_RUN_COLUMNS: dict[str, type] = {
@@ -61,14 +66,18 @@ CRAWL_RUN_COLUMNS: dict[str, type] = {
     "mode": str,
     "start_url": str,
     "finish_reason": str,
+    "requests": int,
     "pages_fetched": int,
+    "responses_304": int,
     "index_pages": int,
     "posts_new": int,
     "posts_updated": int,
     "posts_unchanged": int,
+    "posts_removed": int,
     "posts_dropped": int,
     "errors": int,
     "fields_missing": str,
+    "message": str,
 }
 
 # What makes a post changed: everything the site wrote, nothing we add when fetching.
@@ -144,6 +153,32 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
             db[join].create_index([f"{name[:-1]}_id"])
     if "crawl_runs" not in tables:
         db["crawl_runs"].create(CRAWL_RUN_COLUMNS, pk="id")
+    if "revisions" not in tables:
+        db["revisions"].create(
+            {
+                "id": int,
+                "post_id": int,
+                "first_seen_at": str,
+                "last_seen_at": str,
+                "recorded_at": str,
+                "changed_fields": str,
+                "old_values": str,
+                "content_hash": str,
+            },
+            pk="id",
+            foreign_keys=[("post_id", "posts", "id")],
+        )
+        db["revisions"].create_index(["post_id"])
+    if "blogs" not in tables:
+        db["blogs"].create(
+            {"site": str, "zone": int, "title": str, "index_complete_at": str, "last_run_at": str},
+            pk=("site", "zone"),
+        )
+    for table, columns in (("posts", POST_COLUMNS), ("crawl_runs", CRAWL_RUN_COLUMNS)):
+        existing = db[table].columns_dict
+        for name, kind in columns.items():
+            if name not in existing:
+                db[table].add_column(name, kind)
     if "posts_fts" not in tables:
         db["posts"].enable_fts(["title", "body_text"], create_triggers=True, tokenize="porter")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -157,37 +192,95 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def content_hash(post: dict) -> str:
-    data = {name: _plain(post.get(name)) for name in _HASHED_FIELDS}
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+_CHILD_COLUMNS = {
+    "images": ("position", "url", "caption", "credit", "is_lead"),
+    "links": ("position", "url", "text", "domain", "internal"),
+    "embeds": ("position", "kind", "url"),
+}
+_FLAGS = {"is_lead", "internal"}
+
+
+def stored_form(item: Any) -> dict:
+    """The fields that make a post's content, as the archive stores them (flags as 0/1)."""
+    post = {key: _plain(value) for key, value in ItemAdapter(item).items()}
+    form = {name: post.get(name) for name in _HASHED_FIELDS if name not in _CHILD_COLUMNS}
+    form["authors"] = list(form.get("authors") or [])
+    form["tags"] = list(form.get("tags") or [])
+    for table, columns in _CHILD_COLUMNS.items():
+        form[table] = [
+            {c: (int(bool(entry.get(c))) if c in _FLAGS else entry.get(c)) for c in columns} for entry in post.get(table) or []
+        ]
+    return form
+
+
+def load_stored_form(db: sqlite_utils.Database, post_id: int) -> dict | None:
+    """What the archive holds of a post now, in ``stored_form``'s shape."""
+    rows = list(db.query("SELECT * FROM posts WHERE id = ?", [post_id]))
+    if not rows:
+        return None
+    row = rows[0]
+    form = {name: row.get(name) for name in _HASHED_FIELDS if name not in _CHILD_COLUMNS}
+    form["authors"] = json.loads(row["authors"] or "[]")
+    form["tags"] = json.loads(row["tags"] or "[]")
+    for table, columns in _CHILD_COLUMNS.items():
+        selected = ", ".join(f"[{c}]" for c in columns)
+        form[table] = list(db.query(f"SELECT {selected} FROM [{table}] WHERE post_id = ? ORDER BY position", [post_id]))
+    return form
+
+
+def content_hash(form: dict) -> str:
+    return hashlib.sha256(json.dumps(form, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def save_post(db: sqlite_utils.Database, item: Any, now: str) -> str:
     """Write one whole post; returns ``"new"``, ``"updated"`` or ``"unchanged"``.
 
-    The caller holds the transaction (``with db.atomic():``) so that a post is never
-    half-written.
+    A changed post keeps its old values in ``revisions``: which fields changed, their old
+    values, and when that old version was first and last seen. The caller holds the
+    transaction (``with db.atomic():``) so that a post is never half-written.
     """
     post = {key: _plain(value) for key, value in ItemAdapter(item).items()}
-    digest = content_hash(post)
-    previous = db.execute("SELECT content_hash FROM posts WHERE id = ?", [post["id"]]).fetchone()
+    form = stored_form(item)
+    digest = content_hash(form)
+    previous = db.execute(
+        "SELECT content_hash, last_changed_at, last_seen_at, removed_at FROM posts WHERE id = ?", [post["id"]]
+    ).fetchone()
+    http_validators = {"etag": post.get("etag"), "last_modified": post.get("last_modified")}
     if previous is not None and previous[0] == digest:
-        db.execute("UPDATE posts SET last_seen_at = ? WHERE id = ?", [now, post["id"]])
+        db.execute(
+            "UPDATE posts SET last_seen_at = ?, removed_at = NULL, etag = ?, last_modified = ? WHERE id = ?",
+            [now, http_validators["etag"], http_validators["last_modified"], post["id"]],
+        )
         return "unchanged"
+    if previous is not None:
+        old = load_stored_form(db, post["id"])
+        changed = sorted(name for name in form if form[name] != old.get(name))
+        db["revisions"].insert(
+            {
+                "post_id": post["id"],
+                "first_seen_at": previous[1],
+                "last_seen_at": previous[2],
+                "recorded_at": now,
+                "changed_fields": json.dumps(changed),
+                "old_values": json.dumps({name: old.get(name) for name in changed}, ensure_ascii=False),
+                "content_hash": previous[0],
+            }
+        )
 
-    lead = next((image for image in post.get("images") or [] if image.get("is_lead")), None) or {}
+    lead = next((image for image in form["images"] if image["is_lead"]), None) or {}
     row = {name: post.get(name) for name in POST_COLUMNS if name in post}
     row.update(
-        authors=json.dumps(post.get("authors") or [], ensure_ascii=False),
-        tags=json.dumps(post.get("tags") or [], ensure_ascii=False),
+        authors=json.dumps(form["authors"], ensure_ascii=False),
+        tags=json.dumps(form["tags"], ensure_ascii=False),
         lead_image_url=lead.get("url"),
         lead_image_caption=lead.get("caption"),
         lead_image_credit=lead.get("credit"),
         content_hash=digest,
         last_seen_at=now,
         last_changed_at=now,
+        removed_at=None,
+        **http_validators,
     )
-    row.pop("fetched_at", None)
     if previous is None:
         row["first_seen_at"] = now
     db["posts"].upsert(row, pk="id")
@@ -195,22 +288,115 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str) -> str:
     post_id = post["id"]
     for table in ("images", "links", "embeds", "post_authors", "post_tags"):
         db.execute(f"DELETE FROM [{table}] WHERE post_id = ?", [post_id])
-    children = {
-        "images": [dict(image, post_id=post_id, is_lead=int(bool(image.get("is_lead")))) for image in post.get("images") or []],
-        "links": [dict(link, post_id=post_id, internal=int(bool(link.get("internal")))) for link in post.get("links") or []],
-        "embeds": [dict(embed, post_id=post_id) for embed in post.get("embeds") or []],
-    }
-    for table, rows in children.items():
-        if rows:
-            db[table].insert_all(rows)
-    for name, values in (("authors", post.get("authors")), ("tags", post.get("tags"))):
-        for value in values or []:
+    for table in _CHILD_COLUMNS:
+        if form[table]:
+            db[table].insert_all([dict(entry, post_id=post_id) for entry in form[table]])
+    for name in ("authors", "tags"):
+        for value in form[name]:
             db.execute(f"INSERT OR IGNORE INTO [{name}] (name) VALUES (?)", [value])
             db.execute(
                 f"INSERT OR IGNORE INTO [post_{name}] (post_id, {name[:-1]}_id) SELECT ?, id FROM [{name}] WHERE name = ?",
                 [post_id, value],
             )
     return "new" if previous is None else "updated"
+
+
+def mark_unchanged(db: sqlite_utils.Database, post_id: int, now: str) -> bool:
+    """A re-check answered 304 Not Modified: the post was seen, unchanged."""
+    cursor = db.execute("UPDATE posts SET last_seen_at = ?, removed_at = NULL WHERE id = ?", [now, post_id])
+    return cursor.rowcount > 0
+
+
+def mark_removed(db: sqlite_utils.Database, post_id: int, now: str) -> bool:
+    """The post answered 404 or 410: marked removed (never deleted). True the first time."""
+    cursor = db.execute("UPDATE posts SET removed_at = ? WHERE id = ? AND removed_at IS NULL", [now, post_id])
+    return cursor.rowcount > 0
+
+
+@dataclass
+class KnownPost:
+    url: str
+    published_at: str | None
+    etag: str | None
+    last_modified: str | None
+    removed: bool
+
+
+@dataclass
+class CrawlState:
+    """What a run needs to know of the archive before it fetches anything."""
+
+    known: dict[int, KnownPost] = field(default_factory=dict)
+    recheck: list[int] = field(default_factory=list)
+    index_complete: bool = False
+
+
+def crawl_state(db: sqlite_utils.Database, site: str, zone: int | None, recheck_since: str) -> CrawlState:
+    state = CrawlState()
+    for post_id, url, published_at, etag, last_modified, removed_at in db.execute(
+        "SELECT id, url, published_at, etag, last_modified, removed_at FROM posts WHERE site = ?", [site]
+    ):
+        state.known[post_id] = KnownPost(url, published_at, etag, last_modified, removed_at is not None)
+        if removed_at is None and published_at and published_at >= recheck_since:
+            state.recheck.append(post_id)
+    row = db.execute("SELECT index_complete_at FROM blogs WHERE site = ? AND zone = ?", [site, zone]).fetchone()
+    state.index_complete = bool(row and row[0])
+    return state
+
+
+def save_blog(db: sqlite_utils.Database, *, site: str, zone: int, title: str | None, now: str, index_complete: bool) -> None:
+    existing = db.execute("SELECT index_complete_at FROM blogs WHERE site = ? AND zone = ?", [site, zone]).fetchone()
+    complete_at = now if index_complete else (existing[0] if existing else None)
+    row = {"site": site, "zone": zone, "last_run_at": now, "index_complete_at": complete_at}
+    if title:
+        row["title"] = title
+    db["blogs"].upsert(row, pk=("site", "zone"))
+
+
+def missing_field_counts(db: sqlite_utils.Database, fields: tuple[str, ...]) -> tuple[int, dict[str, int]]:
+    """How many stored posts lack each field: the baseline a run's parse is compared with."""
+    conditions = {
+        name: f"{name} IS NULL OR {name} IN ('', '[]')" for name in fields
+    }
+    selected = ", ".join(f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END)" for cond in conditions.values())
+    row = db.execute(f"SELECT count(*), {selected} FROM posts WHERE removed_at IS NULL").fetchone()
+    return row[0], {name: row[i + 1] or 0 for i, name in enumerate(conditions)}
+
+
+class RunLock:
+    """One run at a time per archive: an exclusive lock on ``<database>.lock``.
+
+    The lock goes with the process: a run that is killed leaves no stale lock behind.
+    """
+
+    def __init__(self, db_path: str | Path):
+        self.path = Path(f"{db_path}.lock")
+        self._file = None
+
+    def acquire(self) -> "RunLock":
+        try:
+            handle = open(self.path, "a+")
+        except OSError as error:
+            raise StorageError(f"cannot create lock file {self.path}: {error.strerror}") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise StorageError(f"another crawl is writing {str(self.path)[:-5]} ({holder}); this run stops here") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        self._file = handle
+        return self
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
 
 
 def start_run(db: sqlite_utils.Database, *, mode: str, start_url: str, now: str) -> int:

@@ -83,6 +83,19 @@ def site_of(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+def site_key(url: str) -> str:
+    """The site a post belongs to: ``site_of`` plus the port when the URL names one.
+
+    Two replicas on two ports of 127.0.0.1 are two sites, as two hosts are.
+    """
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{site_of(url)}:{port}" if port else site_of(url)
+
+
 def is_same_site(url: str, base_url: str) -> bool:
     """True when ``url`` is on the site of ``base_url`` or one of its subdomains."""
     host, site = site_of(url), site_of(base_url)

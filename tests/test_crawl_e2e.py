@@ -80,7 +80,7 @@ def test_full_text_search_finds_the_seed_post(crawled):
 
 def test_summary_line_at_the_end(crawled):
     _, result = crawled
-    assert f"posts {POSTS} new, 0 updated, 0 unchanged" in result.stderr
+    assert f"posts {POSTS} new, 0 updated, 0 unchanged, 0 removed" in result.stderr
 
 
 def test_the_same_crawl_again_adds_no_row(replica, crawled):
@@ -90,7 +90,17 @@ def test_the_same_crawl_again_adds_no_row(replica, crawled):
     assert rows(db_path, "SELECT count(*) AS n FROM posts")[0]["n"] == POSTS
     runs = rows(db_path, "SELECT * FROM crawl_runs ORDER BY id")
     assert len(runs) == 2
-    assert (runs[1]["posts_new"], runs[1]["posts_updated"], runs[1]["posts_unchanged"]) == (0, 0, POSTS)
+    # Incremental (the default): robots.txt and the first index page, nothing else.
+    assert (runs[1]["mode"], runs[1]["requests"], runs[1]["posts_new"], runs[1]["posts_updated"]) == ("incremental", 2, 0, 0)
+
+
+def test_a_full_run_fetches_every_post_again_and_changes_nothing(replica, crawled):
+    db_path, _ = crawled
+    full = run_crawl(replica.index_url, db_path, "-a", "mode=full")
+    assert full.returncode == 0, full.stderr[-3000:]
+    last = rows(db_path, "SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
+    assert (last["mode"], last["posts_new"], last["posts_updated"], last["posts_unchanged"]) == ("full", 0, 0, POSTS)
+    assert rows(db_path, "SELECT count(*) AS n FROM revisions")[0]["n"] == 0
 
 
 def test_every_column_and_table_is_filled_where_the_post_has_it(replica, crawled):

@@ -132,3 +132,66 @@ def test_open_db_uses_wal(tmp_path):
     db = storage.open_db(tmp_path / "a.db")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
+
+
+def test_a_changed_post_keeps_its_old_values_in_revisions(db):
+    storage.save_post(db, make_post(), "2026-01-01T00:00:00+00:00")
+    storage.save_post(db, make_post(), "2026-01-02T00:00:00+00:00")
+    changed = make_post(title="A New Title", updated_at="2026-01-03T00:00:00+00:00", links=[])
+    storage.save_post(db, changed, "2026-01-03T00:00:00+00:00")
+    [revision] = list(db["revisions"].rows)
+    assert json.loads(revision["changed_fields"]) == ["links", "title", "updated_at"]
+    old = json.loads(revision["old_values"])
+    assert old["title"] == "A Title"
+    assert old["links"] == [{"position": 0, "url": "https://x.example/", "text": "link", "domain": "x.example", "internal": 0}]
+    assert (revision["first_seen_at"], revision["last_seen_at"], revision["recorded_at"]) == (
+        "2026-01-01T00:00:00+00:00",
+        "2026-01-02T00:00:00+00:00",
+        "2026-01-03T00:00:00+00:00",
+    )
+    assert revision["content_hash"] != db["posts"].get(101)["content_hash"]
+
+
+def test_http_validators_do_not_make_a_post_changed(db):
+    storage.save_post(db, make_post(etag='"a"'), "2026-01-01T00:00:00+00:00")
+    assert storage.save_post(db, make_post(etag='"b"'), "2026-01-02T00:00:00+00:00") == "unchanged"
+    assert db["posts"].get(101)["etag"] == '"b"'
+
+
+def test_removed_posts_are_marked_never_deleted_and_come_back(db):
+    storage.save_post(db, make_post(), "2026-01-01T00:00:00+00:00")
+    assert storage.mark_removed(db, 101, "2026-01-05T00:00:00+00:00") is True
+    assert storage.mark_removed(db, 101, "2026-01-06T00:00:00+00:00") is False
+    row = db["posts"].get(101)
+    assert row["removed_at"] == "2026-01-05T00:00:00+00:00" and row["title"] == "A Title"
+    assert storage.save_post(db, make_post(), "2026-01-07T00:00:00+00:00") == "unchanged"
+    assert db["posts"].get(101)["removed_at"] is None
+
+
+def test_crawl_state_knows_stored_posts_and_the_recheck_window(db):
+    storage.save_post(db, make_post(101, published_at="2026-01-10T00:00:00+00:00", etag='"e"'), "2026-01-10T00:00:00+00:00")
+    storage.save_post(db, make_post(102, published_at="2025-01-01T00:00:00+00:00"), "2026-01-10T00:00:00+00:00")
+    storage.save_post(db, make_post(103, published_at="2026-01-09T00:00:00+00:00"), "2026-01-10T00:00:00+00:00")
+    storage.mark_removed(db, 103, "2026-01-10T00:00:00+00:00")
+    state = storage.crawl_state(db, "rferl.org", 17257, "2026-01-07T00:00:00+00:00")
+    assert set(state.known) == {101, 102, 103} and state.known[103].removed
+    assert state.recheck == [101] and state.known[101].etag == '"e"'
+    assert state.index_complete is False
+    storage.save_blog(db, site="rferl.org", zone=17257, title="Blog", now="2026-01-10T00:00:00+00:00", index_complete=True)
+    storage.save_blog(db, site="rferl.org", zone=17257, title=None, now="2026-01-11T00:00:00+00:00", index_complete=False)
+    assert storage.crawl_state(db, "rferl.org", 17257, "2026-01-07").index_complete is True
+    assert storage.crawl_state(db, "other.org", 17257, "2026-01-07").known == {}
+
+
+def test_missing_field_counts(db):
+    storage.save_post(db, make_post(101), "2026-01-01T00:00:00+00:00")
+    storage.save_post(db, make_post(102, tags=[], section=None), "2026-01-01T00:00:00+00:00")
+    assert storage.missing_field_counts(db, ("title", "tags", "section")) == (2, {"title": 0, "tags": 1, "section": 1})
+
+
+def test_run_lock_is_exclusive_and_released(tmp_path):
+    first = storage.RunLock(tmp_path / "a.db").acquire()
+    with pytest.raises(storage.StorageError, match="another crawl is writing"):
+        storage.RunLock(tmp_path / "a.db").acquire()
+    first.release()
+    storage.RunLock(tmp_path / "a.db").acquire().release()

@@ -94,3 +94,9 @@ def test_same_site():
     assert urls.is_same_site("https://gandhara.rferl.org/a/1.html", "https://www.rferl.org/z/1")
     assert not urls.is_same_site("https://notrferl.org/a/1.html", "https://www.rferl.org/z/1")
     assert urls.site_of("https://WWW.RFERL.ORG/a") == "rferl.org"
+
+
+def test_site_key_tells_ports_apart():
+    assert urls.site_key("https://www.rferl.org/a/1.html") == "rferl.org"
+    assert urls.site_key("http://127.0.0.1:8080/z/1") == "127.0.0.1:8080"
+    assert urls.site_key("http://127.0.0.1:8081/z/1") != urls.site_key("http://127.0.0.1:8080/z/1")

@@ -13,7 +13,7 @@ import nh3
 from ..dates import to_utc_iso
 from ..items import Embed, Image, Link, Post
 from ..text import clean_text, join_paragraphs, split_keywords, word_count
-from ..urls import absolute_url, article_id_from_url, canonical_post_url, is_same_site, site_of, zone_id_from_url
+from ..urls import absolute_url, article_id_from_url, canonical_post_url, is_same_site, site_key, site_of, zone_id_from_url
 from .document import Document, attr, classes, text_of
 
 # Elements whose text is a paragraph of its own in ``body_text``.
@@ -325,7 +325,7 @@ class PostPage:
         return Post(
             id=self.post_id,
             url=self.canonical_url,
-            site=site_of(self.canonical_url),
+            site=site_key(self.canonical_url),
             title=self.title,
             description=self.description,
             authors=self.authors,

@@ -1,36 +1,56 @@
-"""The ``blog`` spider: a Pangea blog index, page after page, and every post it lists.
+"""The ``blog`` spider: a Pangea blog index, page after page, and the posts it lists.
 
 The spider only decides what to fetch; what a page says is the page objects' business
 (``crawler.pages``), and cleaning and storing is the pipelines'.
+
+Modes (``-a mode=...``):
+
+- ``incremental`` (the default, for cron): read the index from its first page and stop
+  at the first page whose posts are all stored; fetch the posts that are not stored,
+  and re-check those published within ``recheck_days`` with conditional requests
+  (``If-None-Match`` / ``If-Modified-Since``). Stopping early is only done once a walk
+  has reached the end of the index: an interrupted first backfill is carried on.
+- ``full``: read the whole index and fetch every post again (backfill, repair).
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import scrapy
 from scrapy.exceptions import CloseSpider
 
+from .. import storage
+from ..checks import check_mode, check_recheck_days, check_start_url
+from ..items import PostStatus
 from ..pages.index import IndexPage
 from ..pages.post import PostPage
-from ..checks import check_start_url
-from ..urls import article_id_from_url, canonical_post_url, on_host_of, site_of, zone_id_from_url
+from ..urls import article_id_from_url, canonical_post_url, on_host_of, site_key, site_of, zone_id_from_url
 
 DEFAULT_START_URL = "https://www.rferl.org/z/17257"
 
 # Index pages go first: they are the chain the whole crawl hangs on.
 INDEX_PRIORITY = 10
 POST_PRIORITY = 0
+# Statuses a post request handles itself instead of treating them as errors.
+POST_STATUSES = [304, 404, 410]
 
 
 class BlogSpider(scrapy.Spider):
     name = "blog"
 
-    def __init__(self, start_url: str = DEFAULT_START_URL, mode: str = "full", *args, **kwargs):
+    def __init__(self, start_url: str = DEFAULT_START_URL, mode: str = "incremental", recheck_days: str = "3", *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.start_url = check_start_url(start_url)
-        self.mode = mode
+        self.mode = check_mode(mode)
+        self.recheck_days = check_recheck_days(recheck_days)
         self.zone = zone_id_from_url(self.start_url)
+        self.site = site_key(self.start_url)
         self.allowed_domains = [site_of(self.start_url)]
         self.seen_ids: set[int] = set()
+        self.state = storage.CrawlState()
+        self.blog_title: str | None = None
+        self.index_end_reached = False
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -44,9 +64,38 @@ class BlogSpider(scrapy.Spider):
             )
         return spider
 
-    async def start(self):
-        yield self.index_request(self.start_url, list_path=None)
+    def load_state(self) -> None:
+        """What the archive already holds: stored posts, the recheck window, whether a walk ended."""
+        path = self.crawler.settings.get("SQLITE_PATH")
+        if not path:
+            return
+        since = (datetime.now(timezone.utc) - timedelta(days=self.recheck_days)).replace(microsecond=0).isoformat()
+        db = storage.open_db(path)
+        try:
+            self.state = storage.crawl_state(db, self.site, self.zone, since)
+        finally:
+            db.close()
 
+    async def start(self):
+        self.load_state()
+        self.logger.info(
+            "%s run: %d posts stored, %d in the %g-day recheck window, index walked to its end before: %s",
+            self.mode,
+            len(self.state.known),
+            len(self.state.recheck),
+            self.recheck_days,
+            "yes" if self.state.index_complete else "no",
+        )
+        yield self.index_request(self.start_url, list_path=None)
+        if self.mode == "incremental":
+            # Posts in the window are re-checked even when the index no longer lists them:
+            # that is how a deleted post is noticed.
+            for post_id in self.state.recheck:
+                known = self.state.known[post_id]
+                self.seen_ids.add(post_id)
+                yield self.post_request(known.url, post_id, conditional=True)
+
+    # --- requests -------------------------------------------------------------------------
     def index_request(self, url: str, list_path: tuple | None) -> scrapy.Request:
         return scrapy.Request(
             url,
@@ -56,12 +105,21 @@ class BlogSpider(scrapy.Spider):
             priority=INDEX_PRIORITY,
         )
 
-    def post_request(self, url: str, post_id: int) -> scrapy.Request:
+    def post_request(self, url: str, post_id: int, conditional: bool = False) -> scrapy.Request:
+        headers = {}
+        known = self.state.known.get(post_id)
+        if conditional and known is not None:
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
         return scrapy.Request(
             on_host_of(canonical_post_url(url), self.start_url),
             callback=self.parse_post,
             cb_kwargs={"post_id": post_id},
             errback=self.fetch_failed,
+            headers=headers,
+            meta={"handle_httpstatus_list": POST_STATUSES},
             priority=POST_PRIORITY,
         )
 
@@ -74,33 +132,65 @@ class BlogSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"pangea/fetch_failed/{kind.replace(' ', '_')}")
         self.logger.error("cannot fetch %s %s: %s", kind, request.url, reason)
 
+    # --- callbacks ------------------------------------------------------------------------
     def parse_index(self, response, list_path: tuple | None):
         page = IndexPage(response.url, response.text, list_path=list_path)
-        self.crawler.stats.inc_value("pangea/index_pages")
+        stats = self.crawler.stats
+        stats.inc_value("pangea/index_pages")
+        if self.blog_title is None:
+            self.blog_title = page.title
         urls = page.post_urls
         if not urls:
-            self.crawler.stats.inc_value("pangea/index_pages_empty")
-            if response.url == self.start_url or page.page_number == 0:
+            stats.inc_value("pangea/index_pages_empty")
+            if list_path is None:
                 raise CloseSpider(f"index page {response.url} lists no posts")
             self.logger.error("index page %s lists no posts", response.url)
+            return
+        all_stored = True
         for url in urls:
             post_id = article_id_from_url(url)
+            known = self.state.known.get(post_id)
+            if known is None or known.removed:
+                all_stored = False
             if post_id in self.seen_ids:
-                self.crawler.stats.inc_value("pangea/post_links_repeated")
+                stats.inc_value("pangea/post_links_repeated")
                 continue
             self.seen_ids.add(post_id)
-            yield self.post_request(url, post_id)
-        if page.next_page_url:
-            yield self.index_request(page.next_page_url, list_path or (page.main_list.path if page.main_list else None))
+            if known is None or known.removed or self.mode == "full":
+                yield self.post_request(url, post_id)
+            else:
+                stats.inc_value("pangea/posts_skipped_stored")
+        if not page.next_page_url:
+            self.index_end_reached = True
+            return
+        if self.mode == "incremental" and all_stored and self.state.index_complete:
+            stats.set_value("pangea/index_stopped_at_page", page.page_number)
+            self.logger.info("index page %d lists only stored posts: the rest of the index is not read", page.page_number)
+            return
+        yield self.index_request(page.next_page_url, list_path or (page.main_list.path if page.main_list else None))
 
     def parse_post(self, response, post_id: int):
+        stats = self.crawler.stats
+        if response.status == 304:
+            yield PostStatus(id=post_id, url=response.url, status="unchanged")
+            return
+        if response.status in (404, 410):
+            if post_id in self.state.known:
+                self.logger.info("post %d answers %d: marked removed", post_id, response.status)
+                yield PostStatus(id=post_id, url=response.url, status="removed")
+            else:
+                stats.inc_value("pangea/fetch_failed/post")
+                self.logger.error("cannot fetch post %s: HTTP %d", response.url, response.status)
+            return
         page = PostPage(response.url, response.text)
         post = page.to_item()
         if post is None:
-            self.crawler.stats.inc_value("pangea/post_pages_unreadable")
+            stats.inc_value("pangea/post_pages_unreadable")
             self.logger.error("%s is not a post page", response.url)
             return
         if post.id != post_id:
             self.logger.warning("%s was linked as post %d but says it is post %d", response.url, post_id, post.id)
         post.blog_zone = self.zone
+        post.etag = response.headers.get("ETag", b"").decode("latin-1") or None
+        post.last_modified = response.headers.get("Last-Modified", b"").decode("latin-1") or None
         yield post

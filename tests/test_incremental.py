@@ -1,0 +1,174 @@
+"""Scheduled runs against a replica that changes between runs: new posts, edits, deletions."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from crawler.replica import Replica
+from crawler.replica_settings import as_arguments
+from crawler.storage import RunLock
+
+from .conftest import ROOT, rows, run_crawl
+
+POSTS = 120
+
+
+@pytest.fixture(scope="module")
+def replica():
+    with Replica(posts=POSTS, seed=5, latest=datetime.now(timezone.utc) - timedelta(hours=1)) as replica:
+        yield replica
+
+
+@pytest.fixture(scope="module")
+def window(replica):
+    """A recheck window (in days) that holds the blog's five newest posts."""
+    fifth = replica.site.posts[4].published
+    return (datetime.now(timezone.utc) - fifth).total_seconds() / 86400 + 0.5
+
+
+@pytest.fixture(scope="module")
+def archive(replica, window, tmp_path_factory):
+    db_path = tmp_path_factory.mktemp("incremental") / "archive.db"
+    first = run_crawl(replica.index_url, db_path, "-a", f"recheck_days={window}")
+    assert first.returncode == 0, first.stderr[-3000:]
+    return db_path
+
+
+def last_run(db_path):
+    return rows(db_path, "SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
+
+
+def test_first_run_stores_everything(replica, archive):
+    assert rows(archive, "SELECT count(*) AS n FROM posts")[0]["n"] == POSTS
+    run = last_run(archive)
+    assert (run["mode"], run["status"], run["posts_new"]) == ("incremental", "finished", POSTS)
+    assert rows(archive, "SELECT index_complete_at FROM blogs")[0]["index_complete_at"] is not None
+
+
+def test_no_change_run_costs_three_requests_plus_conditional_rechecks(replica, window, archive):
+    before = dict(replica.app.hits)
+    result = run_crawl(replica.index_url, archive, "-a", f"recheck_days={window}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    run = last_run(archive)
+    in_window = 5
+    assert run["requests"] <= 3 + in_window
+    assert run["responses_304"] == in_window
+    assert (run["posts_new"], run["posts_updated"], run["posts_removed"]) == (0, 0, 0)
+    assert run["posts_unchanged"] == in_window
+    hits = {k: v - before.get(k, 0) for k, v in replica.app.hits.items() if v - before.get(k, 0)}
+    assert hits.get("/z/17257?") == 1
+    assert not any(k.startswith("/z/17257?p=") for k in hits)  # stopped at the first page
+    assert rows(archive, "SELECT count(*) AS n FROM revisions")[0]["n"] == 0
+
+
+def test_added_edited_deleted_posts_are_caught_by_the_next_run(replica, window, archive):
+    newest = [p.id for p in replica.site.posts[:5]]
+    edited, deleted = newest[1:3], newest[3]
+    old_titles = {i: replica.site.by_id[i].title for i in edited}
+    added = replica.app.add_posts(7)
+    for post_id in edited:
+        replica.app.edit_post(post_id)
+    replica.app.delete_post(deleted)
+
+    result = run_crawl(replica.index_url, archive, "-a", f"recheck_days={window}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    run = last_run(archive)
+    assert (run["posts_new"], run["posts_updated"], run["posts_removed"]) == (7, 2, 1)
+    assert rows(archive, "SELECT count(*) AS n FROM posts")[0]["n"] == POSTS + 7
+    assert {r["id"] for r in rows(archive, "SELECT id FROM posts WHERE first_seen_at = last_changed_at")} >= set(added)
+
+    revisions = rows(archive, "SELECT * FROM revisions ORDER BY post_id")
+    assert sorted(r["post_id"] for r in revisions) == sorted(edited)
+    for revision in revisions:
+        changed = json.loads(revision["changed_fields"])
+        old = json.loads(revision["old_values"])
+        assert {"title", "body_text", "body_html", "updated_at"} <= set(changed)
+        assert old["title"] == old_titles[revision["post_id"]]
+        current = rows(archive, "SELECT title, body_text FROM posts WHERE id = ?", [revision["post_id"]])[0]
+        assert current["title"] == old_titles[revision["post_id"]] + " (Updated)"
+        assert "UPDATE:" in current["body_text"] and "UPDATE:" not in old["body_text"]
+        assert revision["first_seen_at"] <= revision["last_seen_at"] <= revision["recorded_at"]
+
+    removed = rows(archive, "SELECT id, removed_at, title FROM posts WHERE removed_at IS NOT NULL")
+    assert [(r["id"], bool(r["title"])) for r in removed] == [(deleted, True)]  # marked, never deleted
+
+
+def test_a_run_after_the_changes_changes_nothing_and_is_quiet_when_asked(replica, window, archive):
+    result = run_crawl(replica.index_url, archive, "-a", f"recheck_days={window}", "-L", "ERROR")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout == result.stderr == ""  # cron mails nothing
+    run = last_run(archive)
+    assert (run["posts_new"], run["posts_updated"], run["posts_removed"]) == (0, 0, 0)
+    assert rows(archive, "SELECT count(*) AS n FROM revisions")[0]["n"] == 2
+
+
+def test_an_interrupted_first_walk_is_carried_on(replica, tmp_path):
+    db_path = tmp_path / "interrupted.db"
+    # The first run stops after 3 index pages, as a killed backfill would.
+    first = run_crawl(replica.index_url, db_path, "-s", "CLOSESPIDER_PAGECOUNT=30", "-s", "CONCURRENT_REQUESTS=1")
+    assert first.returncode != 0  # it did not finish
+    stored = rows(db_path, "SELECT count(*) AS n FROM posts")[0]["n"]
+    assert 0 < stored < len(replica.site.posts)
+    assert rows(db_path, "SELECT index_complete_at FROM blogs")[0]["index_complete_at"] is None
+    second = run_crawl(replica.index_url, db_path)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert rows(db_path, "SELECT count(*) AS n FROM posts WHERE removed_at IS NULL")[0]["n"] == len(replica.site.posts)
+
+
+def test_of_two_overlapping_runs_one_runs_and_the_other_exits_at_once(replica, tmp_path):
+    db_path = tmp_path / "overlap.db"
+    command = [
+        sys.executable, "-m", "scrapy", "crawl", "blog", "-a", f"start_url={replica.index_url}", "-a", "mode=full",
+        "-s", f"SQLITE_PATH={db_path}", *as_arguments(), "-s", "DOWNLOAD_DELAY=0.03", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+    ]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        lock_file = db_path.parent / (db_path.name + ".lock")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (lock_file.exists() and lock_file.read_text().startswith("pid")):
+            time.sleep(0.05)
+        started = time.monotonic()
+        second = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        second_seconds = time.monotonic() - started
+        assert first.poll() is None, "the first run ended before the second started: nothing overlapped"
+        assert second.returncode == 2
+        assert second.stderr.strip().splitlines()[-1].startswith("error: another crawl is writing")
+        assert "Traceback" not in second.stderr
+        assert second_seconds < 15
+    finally:
+        _, first_err = first.communicate(timeout=120)
+    assert first.returncode == 0, first_err[-3000:]
+    assert len(rows(db_path, "SELECT id FROM crawl_runs")) == 1  # the second run wrote nothing
+
+
+def test_a_run_against_a_port_where_nothing_listens_fails_with_a_clear_line(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    db_path = tmp_path / "unreachable.db"
+    result = run_crawl(f"http://127.0.0.1:{port}/z/17257", db_path, "-s", "RETRY_TIMES=1", "-L", "ERROR")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert f"cannot fetch index page http://127.0.0.1:{port}/z/17257: Connection was refused" in lines[0]
+    run = last_run(db_path)
+    assert (run["status"], run["posts_new"]) == ("failed", 0)
+
+
+def test_a_held_lock_stops_a_run_before_it_writes(replica, tmp_path):
+    db_path = tmp_path / "locked.db"
+    lock = RunLock(db_path).acquire()
+    try:
+        result = run_crawl(replica.index_url, db_path)
+    finally:
+        lock.release()
+    assert result.returncode == 2
+    assert "another crawl is writing" in result.stderr
+    assert not db_path.exists()
