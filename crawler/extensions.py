@@ -60,12 +60,12 @@ class _OneLineWarning(logging.Filter):
 class OneLineNetworkErrors:
     """A page that cannot be fetched is one ERROR line in the log: the spider's own.
 
-    Scrapy's retry middleware ("Gave up retrying") and robots.txt middleware (with a
-    traceback) report the same failure again; they become one-line warnings, so that a
-    cron job run with ``-L ERROR`` prints exactly one line per page it could not get.
+    Scrapy's robots.txt middleware reports an unreachable robots.txt as an error with a
+    traceback; it becomes a one-line warning (robots.txt missing means crawl as allowed),
+    so that a cron job run with ``-L ERROR`` prints one line per page it could not get.
     """
 
-    LOGGERS = ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry")
+    LOGGERS = ("scrapy.downloadermiddlewares.robotstxt",)
 
     def __init__(self):
         self.filter = _OneLineWarning()

@@ -75,6 +75,16 @@ class PostStatus:
     status: str
 
 
+@dataclass
+class FetchFailure:
+    """A page the run could not get after Scrapy's retries; the next run tries it again."""
+
+    url: str
+    kind: str  # "post" or "index"
+    error: str
+    post_id: int | None = None
+
+
 # Fields a post of a Pangea blog normally has. Missing ones are counted per run: a field
 # that suddenly goes missing on many posts means the site's markup changed.
 EXPECTED_FIELDS = ("title", "authors", "published_at", "body_text", "tags", "section", "language")

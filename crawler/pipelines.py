@@ -12,7 +12,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from . import storage
 from .dates import to_utc_iso, utc_now_iso
-from .items import EXPECTED_FIELDS, PostStatus
+from .items import EXPECTED_FIELDS, FetchFailure, Post, PostStatus
 from .text import clean_body_text, clean_text, split_keywords, word_count
 from .urls import absolute_url
 
@@ -38,7 +38,7 @@ class NormalizePipeline:
         return cls(crawler.stats)
 
     def process_item(self, item):
-        if isinstance(item, PostStatus):
+        if not isinstance(item, Post):
             return item
         post = ItemAdapter(item)
         if not post.get("id") or not post.get("url"):
@@ -82,7 +82,7 @@ class DedupePipeline:
         return cls(crawler.stats)
 
     def process_item(self, item):
-        if isinstance(item, PostStatus):
+        if not isinstance(item, Post):
             return item
         post_id = ItemAdapter(item)["id"]
         if post_id in self.seen:
@@ -151,6 +151,19 @@ class SQLitePipeline:
         self.last_flush = time.monotonic()
 
     def _save(self, item, now: str) -> str:
+        if isinstance(item, FetchFailure):
+            spider = self.crawler.spider
+            storage.record_failure(
+                self.db,
+                site=spider.site,
+                url=item.url,
+                kind=item.kind,
+                post_id=item.post_id,
+                blog_zone=spider.zone,
+                error=item.error,
+                now=now,
+            )
+            return "failed"
         if isinstance(item, PostStatus):
             if item.status == "removed":
                 return "removed" if storage.mark_removed(self.db, item.id, now) else "unchanged"
@@ -158,11 +171,27 @@ class SQLitePipeline:
             return "unchanged"
         return storage.save_post(self.db, item, now)
 
+    def close_failures(self, spider, stats: dict, now: str) -> int:
+        """Record posts that were asked for and never answered; return how many failures are left."""
+        zone = getattr(spider, "zone", None)
+        site = getattr(spider, "site", None)
+        if site is None:
+            return 0
+        with self.db.atomic():
+            for post_id, url in getattr(spider, "outstanding", {}).items():
+                storage.record_failure(
+                    self.db, site=site, url=url, kind="post", post_id=post_id, blog_zone=zone, error="no answer", now=now
+                )
+            if getattr(spider, "index_end_reached", False) and not stats.get("pangea/fetch_failed/index"):
+                storage.resolve_index_failures(self.db, site, zone)
+        return storage.count_failures(self.db, site, zone)
+
     def markup_alarms(self, stats: dict) -> list[str]:
         """Fields suddenly missing from many posts: the site's markup has probably changed.
 
-        A field is alarming when this run's posts lack it more than 10 points more often
-        than the archive's (at least 3 posts); with no archive yet, when more than half do.
+        A field is alarming when at least 3 of this run's posts lack it and they lack it
+        more than 10 points more often than the archive's posts do; while the archive holds
+        fewer than 50 posts (too few to tell what is normal), when more than half lack it.
         """
         parsed = stats.get("pangea/posts_parsed", 0)
         stored, missing_before = self.baseline
@@ -172,7 +201,7 @@ class SQLitePipeline:
             if not parsed or missing < 3:
                 continue
             share = missing / parsed
-            limit = (missing_before.get(name, 0) / stored + 0.10) if stored else 0.5
+            limit = (missing_before.get(name, 0) / stored + 0.10) if stored >= 50 else 0.5
             if share > limit:
                 alarms.append(f"{name} missing from {missing} of {parsed} posts parsed (limit {limit:.0%}): has the markup changed?")
         return alarms
@@ -184,8 +213,11 @@ class SQLitePipeline:
     def spider_closed(self, spider, reason):
         if self.db is None:
             return
+        self.flush()
         try:
             stats = self.stats.get_stats()
+            now = utc_now_iso()
+            failures_left = self.close_failures(spider, stats, now)
             missing = {
                 key.rsplit("/", 1)[1]: value for key, value in stats.items() if key.startswith("pangea/fields_missing/")
             }
@@ -193,22 +225,27 @@ class SQLitePipeline:
             for alarm in alarms:
                 logger.error(alarm)
             errors = stats.get("log_count/ERROR", 0)
-            status = "finished" if reason == "finished" and not errors and not alarms else "failed"
+            messages = list(alarms)
+            if failures_left:
+                messages.append(f"{failures_left} pages could not be fetched; the next run tries them again")
+                # Each of them already has its ERROR line; the count is a warning, so that
+                # ``-L ERROR`` prints exactly one line per page.
+                logger.warning(messages[-1])
+            status = "finished" if reason == "finished" and not errors and not messages else "failed"
             self.stats.set_value("pangea/run_status", status)
-            spider = self.crawler.spider
             if getattr(spider, "zone", None) is not None:
-                storage.save_blog(
-                    self.db,
-                    site=spider.site,
-                    zone=spider.zone,
-                    title=getattr(spider, "blog_title", None),
-                    now=utc_now_iso(),
-                    # An index walked to its end lets later runs stop early; only a walk
-                    # that lost no index page counts.
-                    index_complete=bool(getattr(spider, "index_end_reached", False))
-                    and reason == "finished"
-                    and not stats.get("pangea/fetch_failed/index_page"),
-                )
+                # An index walked to its end lets later runs stop early; only a walk that
+                # lost no index page counts.
+                walked = bool(getattr(spider, "index_end_reached", False)) and not stats.get("pangea/fetch_failed/index")
+                with self.db.atomic():
+                    storage.save_blog(
+                        self.db,
+                        site=spider.site,
+                        zone=spider.zone,
+                        title=getattr(spider, "blog_title", None),
+                        now=now,
+                        index_complete=walked and reason == "finished",
+                    )
             storage.finish_run(
                 self.db,
                 self.run_id,
@@ -226,7 +263,8 @@ class SQLitePipeline:
                 posts_dropped=sum(v for k, v in stats.items() if k.startswith("pangea/posts_dropped/")),
                 errors=errors,
                 fields_missing=missing,
-                message="; ".join(alarms) or None,
+                failures_left=failures_left,
+                message="; ".join(messages) or None,
             )
             total = self.db.execute("SELECT count(*) FROM posts").fetchone()[0]
             logger.info(

@@ -27,9 +27,21 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
-# Network faults: Scrapy's own retry machinery, with a download timeout and a size cap.
+# Network faults: Scrapy's own retry machinery, with backoff and Retry-After honoured
+# (crawler.middlewares.BackoffRetryMiddleware), a download timeout and a size cap. What
+# still fails is recorded in the archive's failures table and tried again next run.
 RETRY_ENABLED = True
 RETRY_TIMES = 3
+RETRY_BACKOFF_BASE = 0.5
+RETRY_BACKOFF_MAX = 30.0
+RETRY_AFTER_MAX = 300.0
+# The spider logs one ERROR line per page it could not get; Scrapy's own give-up line
+# would say it twice.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024

@@ -77,6 +77,7 @@ CRAWL_RUN_COLUMNS: dict[str, type] = {
     "posts_dropped": int,
     "errors": int,
     "fields_missing": str,
+    "failures_left": int,
     "message": str,
 }
 
@@ -87,13 +88,21 @@ _HASHED_FIELDS = (
 )
 
 
+def check_writable(path: str | Path) -> None:
+    """A clear ``StorageError`` when the archive at ``path`` cannot be written."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise StorageError(f"cannot open database {path}: directory {path.parent} does not exist")
+    if path.is_dir():
+        raise StorageError(f"cannot open database {path}: it is a directory")
+    if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise StorageError(f"cannot write database {path}: {'it' if path.exists() else 'its directory'} is read-only")
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """The archive at ``path``, shaped and ready; a clear ``StorageError`` when it cannot be."""
     path = Path(path)
-    if not path.parent.exists():
-        raise StorageError(f"cannot open database {path}: directory {path.parent} does not exist")
-    if path.exists() and path.is_dir():
-        raise StorageError(f"cannot open database {path}: it is a directory")
+    check_writable(path)
     try:
         conn = sqlite3.connect(str(path), timeout=30)
         db = sqlite_utils.Database(conn)
@@ -169,6 +178,24 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
             foreign_keys=[("post_id", "posts", "id")],
         )
         db["revisions"].create_index(["post_id"])
+    if "failures" not in tables:
+        # Pages a run could not get; the next run tries them again, and a page that
+        # finally comes in takes its row away.
+        db["failures"].create(
+            {
+                "site": str,
+                "url": str,
+                "kind": str,
+                "post_id": int,
+                "blog_zone": int,
+                "first_failed_at": str,
+                "last_failed_at": str,
+                "attempts": int,
+                "last_error": str,
+            },
+            pk=("site", "url"),
+        )
+        db["failures"].create_index(["site", "post_id"])
     if "blogs" not in tables:
         db["blogs"].create(
             {"site": str, "zone": int, "title": str, "index_complete_at": str, "last_run_at": str},
@@ -246,6 +273,7 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str) -> str:
         "SELECT content_hash, last_changed_at, last_seen_at, removed_at FROM posts WHERE id = ?", [post["id"]]
     ).fetchone()
     http_validators = {"etag": post.get("etag"), "last_modified": post.get("last_modified")}
+    db.execute("DELETE FROM failures WHERE site = ? AND post_id = ?", [post.get("site"), post["id"]])
     if previous is not None and previous[0] == digest:
         db.execute(
             "UPDATE posts SET last_seen_at = ?, removed_at = NULL, etag = ?, last_modified = ? WHERE id = ?",
@@ -303,12 +331,14 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str) -> str:
 
 def mark_unchanged(db: sqlite_utils.Database, post_id: int, now: str) -> bool:
     """A re-check answered 304 Not Modified: the post was seen, unchanged."""
+    db.execute("DELETE FROM failures WHERE post_id = ?", [post_id])
     cursor = db.execute("UPDATE posts SET last_seen_at = ?, removed_at = NULL WHERE id = ?", [now, post_id])
     return cursor.rowcount > 0
 
 
 def mark_removed(db: sqlite_utils.Database, post_id: int, now: str) -> bool:
     """The post answered 404 or 410: marked removed (never deleted). True the first time."""
+    db.execute("DELETE FROM failures WHERE post_id = ?", [post_id])
     cursor = db.execute("UPDATE posts SET removed_at = ? WHERE id = ? AND removed_at IS NULL", [now, post_id])
     return cursor.rowcount > 0
 
@@ -329,6 +359,8 @@ class CrawlState:
     known: dict[int, KnownPost] = field(default_factory=dict)
     recheck: list[int] = field(default_factory=list)
     index_complete: bool = False
+    failed_posts: dict[int, str] = field(default_factory=dict)
+    failed_index_pages: list[str] = field(default_factory=list)
 
 
 def crawl_state(db: sqlite_utils.Database, site: str, zone: int | None, recheck_since: str) -> CrawlState:
@@ -341,7 +373,38 @@ def crawl_state(db: sqlite_utils.Database, site: str, zone: int | None, recheck_
             state.recheck.append(post_id)
     row = db.execute("SELECT index_complete_at FROM blogs WHERE site = ? AND zone = ?", [site, zone]).fetchone()
     state.index_complete = bool(row and row[0])
+    for kind, url, post_id in db.execute(
+        "SELECT kind, url, post_id FROM failures WHERE site = ? AND (blog_zone = ? OR blog_zone IS NULL)", [site, zone]
+    ):
+        if kind == "post" and post_id is not None:
+            state.failed_posts[post_id] = url
+        elif kind == "index":
+            state.failed_index_pages.append(url)
     return state
+
+
+def record_failure(
+    db: sqlite_utils.Database, *, site: str, url: str, kind: str, post_id: int | None, blog_zone: int | None, error: str, now: str
+) -> None:
+    """A page this run could not get, for the next run to try again."""
+    db.execute(
+        "INSERT INTO failures (site, url, kind, post_id, blog_zone, first_failed_at, last_failed_at, attempts, last_error) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) "
+        "ON CONFLICT (site, url) DO UPDATE SET last_failed_at = excluded.last_failed_at, attempts = attempts + 1, "
+        "last_error = excluded.last_error",
+        [site, url, kind, post_id, blog_zone, now, now, error],
+    )
+
+
+def resolve_index_failures(db: sqlite_utils.Database, site: str, zone: int) -> None:
+    """A walk reached the index's end: the index pages that failed before are behind us."""
+    db.execute("DELETE FROM failures WHERE site = ? AND blog_zone = ? AND kind = 'index'", [site, zone])
+
+
+def count_failures(db: sqlite_utils.Database, site: str, zone: int | None) -> int:
+    return db.execute(
+        "SELECT count(*) FROM failures WHERE site = ? AND (blog_zone = ? OR blog_zone IS NULL)", [site, zone]
+    ).fetchone()[0]
 
 
 def save_blog(db: sqlite_utils.Database, *, site: str, zone: int, title: str | None, now: str, index_complete: bool) -> None:
@@ -400,7 +463,12 @@ class RunLock:
 
 
 def start_run(db: sqlite_utils.Database, *, mode: str, start_url: str, now: str) -> int:
+    """A new ``crawl_runs`` row. Rows left ``running`` by a run that was killed are marked so.
+
+    Only the run holding the archive's lock calls this, so no other run is running.
+    """
     with db.atomic():
+        db.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
         db["crawl_runs"].insert({"started_at": now, "status": "running", "mode": mode, "start_url": start_url})
         return db.execute("SELECT last_insert_rowid()").fetchone()[0]
 

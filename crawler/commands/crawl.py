@@ -11,13 +11,12 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from ..checks import BadInput, check_crawl
-from ..storage import RunLock, StorageError
+from ..storage import RunLock, StorageError, check_writable
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -30,8 +29,9 @@ class Command(ScrapyCrawlCommand):
         lock = None
         try:
             path = self.settings.get("SQLITE_PATH")
-            if path and Path(path).parent.is_dir():
-                # First the lock: a run that finds another one running writes nothing.
+            if path:
+                check_writable(path)
+                # Then the lock: a run that finds another one running writes nothing.
                 lock = RunLock(path).acquire()
             check_crawl(args[0], opts.spargs, self.settings)
         except (BadInput, StorageError) as error:

@@ -11,6 +11,7 @@ import sys
 import threading
 from datetime import datetime, timezone
 
+from .faults import KINDS, FaultPlan, parse_faults
 from .server import Replica
 
 
@@ -25,6 +26,16 @@ def main(argv: list[str] | None = None) -> int:
         metavar="WHEN",
         help="date of the newest generated post: 'now' or an ISO date (default: the blog's own years, 2014-2017)",
     )
+    parser.add_argument(
+        "--faults",
+        default="",
+        metavar="SPEC",
+        help="faults to inject: 'all', or kinds with rates like 'server_error=0.1,slow=0.02' "
+        f"(kinds: {', '.join(KINDS)})",
+    )
+    parser.add_argument("--slow-seconds", type=float, default=3.0, help="how long a slow answer takes (default 3)")
+    parser.add_argument("--oversize-bytes", type=int, default=1_500_000, help="padding of an oversized page (default 1500000)")
+    parser.add_argument("--hostile-post", action="store_true", help="one post full of scripts, event handlers and javascript: links")
     parser.add_argument("--log", action="store_true", help="print a line per request")
     args = parser.parse_args(argv)
     if args.posts < 1:
@@ -38,7 +49,22 @@ def main(argv: list[str] | None = None) -> int:
         if latest.tzinfo is None:
             latest = latest.replace(tzinfo=timezone.utc)
     try:
-        replica = Replica(posts=args.posts, seed=args.seed, host=args.host, port=args.port, log_requests=args.log, latest=latest)
+        faults = FaultPlan(
+            seed=args.seed, rates=parse_faults(args.faults), slow_seconds=args.slow_seconds, oversize_bytes=args.oversize_bytes
+        )
+    except ValueError as error:
+        parser.error(str(error))
+    try:
+        replica = Replica(
+            posts=args.posts,
+            seed=args.seed,
+            host=args.host,
+            port=args.port,
+            log_requests=args.log,
+            latest=latest,
+            faults=faults,
+            hostile_post=args.hostile_post,
+        )
     except OSError as error:
         print(f"replica: cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)
         return 2

@@ -30,7 +30,7 @@ AUTHORS = [
     ("Joanna Paraszczuk", "joanna-paraszczuk", "iqpqe"),
     ("James Miller", "james-miller", "yqtmr"),
     ("David Patrikarakos", "david-patrikarakos", "ouqvk"),
-    ("Mirela Tanasescu", "mirela-tanasescu", "ptmqa"),
+    ("Mirela Tănăsescu", "mirela-tanasescu", "ptmqa"),
     ("Oskar Lindqvist", "oskar-lindqvist", "vqmtq"),
 ]
 TAGS = [
@@ -41,6 +41,7 @@ PLACES = [
     ("Raqqa", "Syria"), ("Mosul", "Iraq"), ("Deir ez-Zor", "Syria"), ("Aleppo", "Syria"), ("Kobani", "Syria"),
     ("Ramadi", "Iraq"), ("Fallujah", "Iraq"), ("Palmyra", "Syria"), ("Tal Afar", "Iraq"), ("Manbij", "Syria"),
     ("Sirte", "Libya"), ("Grozny", "Russia"), ("Almaty", "Kazakhstan"), ("Istanbul", "Turkey"),
+    ("Jarābulus", "Syria"), ("Şanlıurfa", "Turkey"),
 ]
 ACTORS = [
     "the Islamic State group", "Kurdish fighters", "Iraqi security forces", "local activists",
@@ -69,6 +70,7 @@ ANALYSIS = [
     "The figures given in the report are far higher than previous estimates.",
     "The video appears to have been filmed over several weeks.",
     "Local sources gave a different account of the events.",
+    "A spokesman called the report \u201cunfounded\u201d \u2014 without saying why.",
     "The report did not say how the information had been obtained.",
 ]
 HEADLINE_FORMS = [
@@ -231,6 +233,41 @@ def seed_spec() -> PostSpec:
     )
 
 
+# A post whose body tries every trick an archive must not carry into its HTML. What a
+# reader sees of it (its body_text) is HOSTILE_TEXT.
+HOSTILE_BLOCKS = [
+    '<p onclick="steal()">Officials said the <a class="wsw__a" href="javascript:alert(1)">statement</a> was '
+    '<a class="wsw__a" href="https://levant-monitor.example/x" onmouseover="track()">genuine</a>.</p>',
+    "<script>document.write('<p>injected</p>')</script>",
+    "<style>p { background: expression(alert(1)) }</style>",
+    '<p style="background:url(javascript:alert(1))">A picture <img src="https://gdb.rferl.org/a.jpg" onerror="alert(1)"> followed.</p>',
+    '<iframe src="javascript:alert(1)"></iframe>',
+    '<svg onload="alert(1)"><script>alert(1)</script><circle r="1"/></svg>',
+    '<p><a class="wsw__a" href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">A data link</a> '
+    '<object data="https://evil.example/x.swf"></object>closed the post.</p>',
+    '<form action="https://evil.example/"><input name="q" value="type here"></form>',
+]
+HOSTILE_TEXT = "Officials said the statement was genuine.\n\nA picture followed.\n\nA data link closed the post."
+
+
+def hostile_spec(base: PostSpec) -> PostSpec:
+    return PostSpec(
+        id=base.id,
+        slug="officials-said-the-statement-was-genuine",
+        title="Officials Said The Statement Was Genuine",
+        description="Officials said the statement was genuine.",
+        published=base.published,
+        modified=base.modified,
+        authors=base.authors[:1],
+        tags=["Propaganda"],
+        zone=base.zone,
+        section=base.section,
+        lead_image=None,
+        dateline=None,
+        blocks=[Block("raw", html=html) for html in HOSTILE_BLOCKS],
+    )
+
+
 def _id_for(moment: datetime) -> int:
     # RFE/RL ids of 2014-2017 run from about 25.9 to 28.5 million, growing with time;
     # the seed post (26829775, February 2015) sits where this line puts it.
@@ -247,7 +284,7 @@ class Site:
     ``delete_post``.
     """
 
-    def __init__(self, posts: int = 300, seed: int = 1, latest: datetime | None = None):
+    def __init__(self, posts: int = 300, seed: int = 1, latest: datetime | None = None, hostile_post: bool = False):
         if posts < 1:
             raise ValueError("--posts must be at least 1 (the seed post)")
         self.seed = seed
@@ -264,6 +301,10 @@ class Site:
         for moment in moments:
             moment = moment.replace(second=0, microsecond=0)
             specs.append(generate_post(rng, self._new_id(moment), moment))
+        if hostile_post and len(specs) > 2:
+            # The second-newest post is replaced by one full of active content.
+            newest = max(specs[1:], key=lambda p: p.published)
+            specs[specs.index(newest)] = hostile_spec(newest)
         self.posts: list[PostSpec] = sorted(specs, key=lambda p: p.published, reverse=True)
         self.others: list[PostSpec] = []
         newest = max(END, self.posts[0].published)

@@ -18,6 +18,7 @@ from .content import BLOG_ABOUT, BLOG_TAGLINE, BLOG_TITLE, BLOG_ZONE, SITE_NAME,
 
 PRAGUE = ZoneInfo("Europe/Prague")
 FEED_PATH = f"/api/z{BLOG_ZONE}/rss.xml"
+SISTER_SITE_POST = "https://www.currenttime.tv/a/sister-site-story/31726786.html"
 SITEMAP_CHUNK = 500
 
 
@@ -201,6 +202,9 @@ class Renderer:
         items = "\n".join(
             f'<li class="col-xs-12 col-sm-12 col-md-12 col-lg-12 mb-grid">\n{_media_block(p, self._index_href(p))}\n</li>' for p in posts
         )
+        if page == 1 and posts:
+            # A story of a sister site in the blog's list: a post URL on another host.
+            items += "\n" + f'<li class="col-xs-12 col-sm-12 col-md-12 col-lg-12 mb-grid">\n{_media_block(posts[-1], SISTER_SITE_POST)}\n</li>'
         load_more = ""
         if page + 1 < self.site.page_count:
             nxt = f"/z/{BLOG_ZONE}?p={page + 1}"
@@ -242,6 +246,8 @@ class Renderer:
     def _block(self, block: Block) -> str:
         if block.kind == "p":
             return f"<p>{block.html}</p>"
+        if block.kind == "raw":
+            return block.html
         if block.kind == "h2":
             return f"<h2>{escape(block.html)}</h2>"
         if block.kind == "image":

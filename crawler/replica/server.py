@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from collections import Counter
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
@@ -13,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from .content import BLOG_ZONE, Site
+from .faults import FaultPlan, empty_index, malform
 from .pages import FEED_PATH, Renderer
 
 _POST = re.compile(r"^/(?P<kind>a|content|amp)/(?:(?P<slug>[^/]+)/)?(?P<id>\d+)(?:/lbl\d+lbi\d+)?\.html$")
@@ -20,23 +22,44 @@ _SITEMAP = re.compile(r"^/sitemap_rferl_(?P<n>\d+)\.xml\.gz$")
 
 
 class Response:
-    __slots__ = ("status", "body", "headers")
+    __slots__ = ("status", "body", "headers", "delay", "truncate")
 
     def __init__(self, status: int, body: bytes = b"", content_type: str = "text/html; charset=utf-8", **headers: str):
         self.status = status
         self.body = body
         self.headers = {"Content-Type": content_type, **{k.replace("_", "-"): v for k, v in headers.items()}}
+        self.delay = 0.0
+        self.truncate = False
+
+    def but(self, **changes) -> "Response":
+        """A copy with some parts changed: ``body``, ``status``, ``delay``, ``truncate``, headers by name."""
+        copy = Response(self.status, self.body)
+        copy.headers = dict(self.headers)
+        for name, value in changes.items():
+            if name in ("body", "status", "delay", "truncate"):
+                setattr(copy, name, value)
+            else:
+                copy.headers[name.replace("_", "-")] = value
+        return copy
+
+
+_NOT_FOUND = b"<html><body><h1>Page not found</h1></body></html>"
 
 
 class ReplicaApp:
     """Routes a path to a response. Pages are rendered once and kept."""
 
-    def __init__(self, site: Site, base_url: str):
+    def __init__(self, site: Site, base_url: str, faults: FaultPlan | None = None):
         self.site = site
         self.renderer = Renderer(site, base_url)
+        self.faults = faults or FaultPlan()
         self._cache: dict[str, Response] = {}
         self._lock = threading.Lock()
         self.hits: Counter[str] = Counter()
+        self.page_hits: Counter[str] = Counter()  # per path, for transient faults
+        self.injected: Counter[str] = Counter()  # faults injected, by kind
+        self.rate_limited_at: dict[str, float] = {}  # path -> when it last answered 429
+        self.retry_after_honoured: list[float] = []  # seconds between a 429 and the next request
 
     # --- changes while serving: the admin endpoints and the in-process API ----------------
     def add_posts(self, count: int) -> list[int]:
@@ -82,6 +105,8 @@ class ReplicaApp:
             cached = self._route(path, query)
             with self._lock:
                 self._cache[key] = cached
+        if self.faults and cached.status == 200 and cached.headers["Content-Type"].startswith("text/html"):
+            return self._faulty(path, query, cached)
         etag = cached.headers.get("ETag")
         if etag and headers.get("If-None-Match") == etag:
             return Response(304, b"", ETag=etag, Last_Modified=cached.headers.get("Last-Modified", ""))
@@ -93,6 +118,58 @@ class ReplicaApp:
             except (TypeError, ValueError):
                 pass
         return cached
+
+    def _faulty(self, path: str, query: str, page: Response) -> Response:
+        """The page as the fault plan has it: a transient fault, or its permanent flaws."""
+        params = parse_qs(query)
+        others = "&".join(part for part in query.split("&") if part and not part.startswith("loop="))
+
+        def loop_to(hop: int) -> Response:
+            return Response(302, b"", Location=f"{path}?{others + '&' if others else ''}loop={hop}")
+
+        if "loop" in params:
+            hop = int(params["loop"][0])
+            return loop_to(hop + 1) if hop < 30 else page
+        page_number = params.get("p", ["0"])[0] if path.startswith("/z/") else ""
+        later_index_page = page_number not in ("", "0")
+        page_key = f"{path}?p={page_number}" if page_number else path  # each index page is a page of its own
+        flaws = self.faults.permanent(page_key)
+        with self._lock:
+            hit = self.page_hits[page_key]
+            self.page_hits[page_key] += 1
+            now = time.monotonic()
+            if page_key in self.rate_limited_at:
+                self.retry_after_honoured.append(now - self.rate_limited_at.pop(page_key))
+            kind = self.faults.transient(page_key, hit, later_index_page)
+            if kind:
+                self.injected[kind] += 1
+                if kind == "rate_limit":
+                    self.rate_limited_at[page_key] = now
+            else:
+                for flaw in flaws:
+                    self.injected[flaw] += 1
+        if kind == "server_error":
+            status = (500, 502, 503)[hit % 3]
+            return Response(status, f"<html><body><h1>{status}</h1></body></html>".encode())
+        if kind == "rate_limit":
+            return Response(429, b"<html><body><h1>Too Many Requests</h1></body></html>", Retry_After=str(self.faults.retry_after))
+        if kind == "slow":
+            return page.but(delay=self.faults.slow_seconds)
+        if kind == "truncate":
+            return page.but(truncate=True)
+        if kind == "redirect_loop":
+            return loop_to(1)
+        if kind == "oversize":
+            return page.but(body=page.body + b"<!--" + b"x" * self.faults.oversize_bytes + b"-->")
+        if kind == "wrong_type":
+            return page.but(Content_Type="application/octet-stream")
+        if kind == "empty_index":
+            return page.but(body=empty_index(page.body.decode("utf-8")).encode("utf-8"), ETag='"empty"')
+        if "malformed" in flaws:
+            page = page.but(body=malform(page.body.decode("utf-8")).encode("utf-8"))
+        if "wrong_charset" in flaws:
+            page = page.but(Content_Type="text/html; charset=iso-8859-1")
+        return page
 
     def _html(self, text: str, modified=None) -> Response:
         body = text.encode("utf-8")
@@ -110,12 +187,12 @@ class ReplicaApp:
                 page = 0
             if 0 <= page < site.page_count:
                 return self._html(render.index(page))
-            return Response(404, b"<html><body><h1>Page not found</h1></body></html>")
+            return Response(404, _NOT_FOUND)
         match = _POST.match(path)
         if match:
             post = site.by_id.get(int(match["id"]))
             if post is None:
-                return Response(404, b"<html><body><h1>Page not found</h1></body></html>")
+                return Response(404, _NOT_FOUND)
             if match["kind"] == "content":
                 return Response(301, b"", Location=render.absolute(post.path))
             if match["kind"] == "amp":
@@ -132,7 +209,7 @@ class ReplicaApp:
                 return Response(200, body, "application/x-gzip")
         if path == "/robots.txt":
             return Response(200, render.robots().encode("utf-8"), "text/plain; charset=utf-8")
-        return Response(404, b"<html><body><h1>Page not found</h1></body></html>")
+        return Response(404, _NOT_FOUND)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -159,18 +236,36 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(self.app.respond(parts.path, parts.query, self.headers), with_body)
 
     def _send(self, response: Response, with_body: bool) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            if value:
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if with_body and response.body:
-            self.wfile.write(response.body)
+        if response.delay:
+            time.sleep(response.delay)
+        try:
+            self.send_response(response.status)
+            for name, value in response.headers.items():
+                if value:
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            if with_body and response.body:
+                if response.truncate:
+                    # The connection drops halfway through the body.
+                    self.wfile.write(response.body[: len(response.body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                else:
+                    self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (a slow answer): nothing to do
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002
         if self.log_requests:
             super().log_message(format, *args)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """Clients that hang up (timeouts, dropped connections) are part of the game: no traceback."""
 
 
 class Replica:
@@ -184,14 +279,15 @@ class Replica:
         port: int = 0,
         log_requests: bool = False,
         latest: datetime | None = None,
+        faults: FaultPlan | None = None,
+        hostile_post: bool = False,
     ):
-        self.site = Site(posts=posts, seed=seed, latest=latest)
+        self.site = Site(posts=posts, seed=seed, latest=latest, hostile_post=hostile_post)
         handler = type("Handler", (_Handler,), {"log_requests": log_requests})
-        self.server = ThreadingHTTPServer((host, port), handler)
-        self.server.daemon_threads = True
+        self.server = _Server((host, port), handler)
         host_name, port_number = self.server.server_address[:2]
         self.base_url = f"http://{host_name}:{port_number}"
-        self.app = ReplicaApp(self.site, self.base_url)
+        self.app = ReplicaApp(self.site, self.base_url, faults)
         handler.app = self.app
         self._thread: threading.Thread | None = None
 

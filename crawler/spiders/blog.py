@@ -18,14 +18,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import scrapy
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import CloseSpider
+from scrapy.http import TextResponse
 
 from .. import storage
 from ..checks import check_mode, check_recheck_days, check_start_url
-from ..items import PostStatus
+from ..items import FetchFailure, PostStatus
 from ..pages.index import IndexPage
 from ..pages.post import PostPage
-from ..urls import article_id_from_url, canonical_post_url, on_host_of, site_key, site_of, zone_id_from_url
+from ..urls import article_id_from_url, canonical_post_url, is_same_site, on_host_of, site_key, site_of, zone_id_from_url
 
 DEFAULT_START_URL = "https://www.rferl.org/z/17257"
 
@@ -34,6 +36,24 @@ INDEX_PRIORITY = 10
 POST_PRIORITY = 0
 # Statuses a post request handles itself instead of treating them as errors.
 POST_STATUSES = [304, 404, 410]
+
+
+def html_of(response) -> str | None:
+    """A response's HTML as text, or None when it is not HTML.
+
+    Pangea pages are UTF-8: bytes that decode as UTF-8 are read so, whatever the
+    Content-Type header claims (a page declared ISO-8859-1 would otherwise come out as
+    mojibake); other bytes are read as the response declares. A page sent with a wrong
+    content type is still read when its bytes are HTML.
+    """
+    body = response.body
+    head = body[:2048].lstrip().lower()
+    if not (head.startswith((b"<!doctype html", b"<html")) or b"<html" in head or b"<body" in head):
+        return None
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return response.text if isinstance(response, TextResponse) else body.decode("utf-8", errors="replace")
 
 
 class BlogSpider(scrapy.Spider):
@@ -51,6 +71,9 @@ class BlogSpider(scrapy.Spider):
         self.state = storage.CrawlState()
         self.blog_title: str | None = None
         self.index_end_reached = False
+        # Every post requested and not yet answered; what is left at the end was lost on
+        # the way (filtered, dropped) and goes to the failures table like a failed fetch.
+        self.outstanding: dict[int, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -79,14 +102,20 @@ class BlogSpider(scrapy.Spider):
     async def start(self):
         self.load_state()
         self.logger.info(
-            "%s run: %d posts stored, %d in the %g-day recheck window, index walked to its end before: %s",
+            "%s run: %d posts stored, %d in the %g-day recheck window, %d pages to try again, "
+            "index walked to its end before: %s",
             self.mode,
             len(self.state.known),
             len(self.state.recheck),
             self.recheck_days,
+            len(self.state.failed_posts) + len(self.state.failed_index_pages),
             "yes" if self.state.index_complete else "no",
         )
         yield self.index_request(self.start_url, list_path=None)
+        for post_id, url in self.state.failed_posts.items():
+            if post_id not in self.seen_ids:
+                self.seen_ids.add(post_id)
+                yield self.post_request(url, post_id)
         if self.mode == "incremental":
             # Posts in the window are re-checked even when the index no longer lists them:
             # that is how a deleted post is noticed.
@@ -113,8 +142,10 @@ class BlogSpider(scrapy.Spider):
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
+        url = on_host_of(canonical_post_url(url), self.start_url)
+        self.outstanding[post_id] = url
         return scrapy.Request(
-            on_host_of(canonical_post_url(url), self.start_url),
+            url,
             callback=self.parse_post,
             cb_kwargs={"post_id": post_id},
             errback=self.fetch_failed,
@@ -123,18 +154,38 @@ class BlogSpider(scrapy.Spider):
             priority=POST_PRIORITY,
         )
 
-    def fetch_failed(self, failure) -> None:
-        """One line per page that could not be fetched (after Scrapy's retries)."""
+    def fetch_failed(self, failure):
+        """One line per page that could not be fetched (after Scrapy's retries), and a failure record."""
         request = failure.request
-        kind = "index page" if request.callback == self.parse_index else "post"
         response = getattr(failure.value, "response", None)
-        reason = f"HTTP {response.status}" if response is not None else failure.getErrorMessage()
-        self.crawler.stats.inc_value(f"pangea/fetch_failed/{kind.replace(' ', '_')}")
-        self.logger.error("cannot fetch %s %s: %s", kind, request.url, reason)
+        reason = f"HTTP {response.status}" if response is not None else (failure.getErrorMessage() or failure.type.__name__)
+        yield from self.give_up(request, reason)
+
+    def give_up(self, request, reason: str):
+        is_index = request.callback == self.parse_index
+        kind = "index" if is_index else "post"
+        post_id = None if is_index else request.cb_kwargs.get("post_id")
+        if post_id is not None:
+            self.outstanding.pop(post_id, None)
+        self.crawler.stats.inc_value(f"pangea/fetch_failed/{kind}")
+        self.logger.error("cannot fetch %s %s: %s", "index page" if is_index else "post", request.url, reason)
+        yield FetchFailure(url=request.url, kind=kind, error=reason, post_id=post_id)
+
+    def retry_or_give_up(self, response, reason: str):
+        """A page that came back unusable (not HTML, an empty list): try again, or record it."""
+        retry = get_retry_request(response.request, spider=self, reason=reason, give_up_log_level="WARNING")
+        if retry is not None:
+            yield retry
+        else:
+            yield from self.give_up(response.request, reason)
 
     # --- callbacks ------------------------------------------------------------------------
     def parse_index(self, response, list_path: tuple | None):
-        page = IndexPage(response.url, response.text, list_path=list_path)
+        html = html_of(response)
+        if html is None:
+            yield from self.retry_or_give_up(response, "not an HTML page")
+            return
+        page = IndexPage(response.url, html, list_path=list_path)
         stats = self.crawler.stats
         stats.inc_value("pangea/index_pages")
         if self.blog_title is None:
@@ -144,11 +195,15 @@ class BlogSpider(scrapy.Spider):
             stats.inc_value("pangea/index_pages_empty")
             if list_path is None:
                 raise CloseSpider(f"index page {response.url} lists no posts")
-            self.logger.error("index page %s lists no posts", response.url)
+            # A page that "Load more" led to lists nothing: a fault of the moment, most likely.
+            yield from self.retry_or_give_up(response, "index page lists no posts")
             return
         all_stored = True
         for url in urls:
             post_id = article_id_from_url(url)
+            if not is_same_site(url, self.start_url):
+                stats.inc_value("pangea/post_links_offsite")
+                continue
             known = self.state.known.get(post_id)
             if known is None or known.removed:
                 all_stored = False
@@ -163,7 +218,7 @@ class BlogSpider(scrapy.Spider):
         if not page.next_page_url:
             self.index_end_reached = True
             return
-        if self.mode == "incremental" and all_stored and self.state.index_complete:
+        if self.mode == "incremental" and all_stored and self.state.index_complete and not self.state.failed_index_pages:
             stats.set_value("pangea/index_stopped_at_page", page.page_number)
             self.logger.info("index page %d lists only stored posts: the rest of the index is not read", page.page_number)
             return
@@ -172,22 +227,27 @@ class BlogSpider(scrapy.Spider):
     def parse_post(self, response, post_id: int):
         stats = self.crawler.stats
         if response.status == 304:
+            self.outstanding.pop(post_id, None)
             yield PostStatus(id=post_id, url=response.url, status="unchanged")
             return
         if response.status in (404, 410):
             if post_id in self.state.known:
+                self.outstanding.pop(post_id, None)
                 self.logger.info("post %d answers %d: marked removed", post_id, response.status)
                 yield PostStatus(id=post_id, url=response.url, status="removed")
             else:
-                stats.inc_value("pangea/fetch_failed/post")
-                self.logger.error("cannot fetch post %s: HTTP %d", response.url, response.status)
+                yield from self.give_up(response.request, f"HTTP {response.status}")
             return
-        page = PostPage(response.url, response.text)
-        post = page.to_item()
+        html = html_of(response)
+        if html is None:
+            yield from self.retry_or_give_up(response, "not an HTML page")
+            return
+        post = PostPage(response.url, html).to_item()
         if post is None:
             stats.inc_value("pangea/post_pages_unreadable")
-            self.logger.error("%s is not a post page", response.url)
+            yield from self.give_up(response.request, "not a post page")
             return
+        self.outstanding.pop(post_id, None)
         if post.id != post_id:
             self.logger.warning("%s was linked as post %d but says it is post %d", response.url, post_id, post.id)
         post.blog_zone = self.zone
