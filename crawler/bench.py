@@ -69,7 +69,73 @@ def _rows_parse(result: dict) -> list[tuple[str, str, str]]:
     return rows
 
 
-PARTS = {"parse": (bench_parse, _rows_parse)}
+def bench_faults(posts: int = 300) -> dict:
+    """Every fault mode at once: how many runs until the archive is complete."""
+    import tempfile
+
+    import sqlite_utils
+
+    from .replica import Replica
+    from .replica.faults import ALL, FaultPlan
+
+    settings = ["-s", "DOWNLOAD_TIMEOUT=1.5", "-s", "DOWNLOAD_MAXSIZE=1000000", "-s", "RETRY_BACKOFF_BASE=0.1"]
+    runs = []
+    with tempfile.TemporaryDirectory() as folder, Replica(
+        posts=posts, seed=13, faults=FaultPlan(seed=13, rates=dict(ALL), slow_seconds=2.5), hostile_post=True
+    ) as replica:
+        db_path = Path(folder) / "faults.db"
+        for _ in range(3):
+            started = time.perf_counter()
+            code = _crawl(replica.index_url, db_path, settings).returncode
+            db = sqlite_utils.Database(db_path)
+            run = next(db.query("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1"))
+            stored = db["posts"].count
+            db.close()
+            runs.append(
+                {
+                    "exit": code,
+                    "seconds": round(time.perf_counter() - started, 1),
+                    "requests": run["requests"],
+                    "retries": run["retries"],
+                    "posts_new": run["posts_new"],
+                    "failures_left": run["failures_left"],
+                    "posts_stored": stored,
+                }
+            )
+            if code == 0:
+                break
+        served = len(replica.site.posts)
+        injected = dict(replica.app.injected)
+    return {"faults": {"posts_served": served, "injected": injected, "runs": runs, "runs_needed": len(runs)}}
+
+
+def _rows_faults(result: dict) -> list[tuple[str, str, str]]:
+    f = result["faults"]
+    rows = [("faults injected (all modes at once)", ", ".join(f"{k} {v}" for k, v in sorted(f["injected"].items())), "")]
+    for number, run in enumerate(f["runs"], 1):
+        rows.append(
+            (
+                f"faulty replica, run {number}",
+                f"exit {run['exit']}, {run['requests']} requests, {run['retries']} retries, {run['posts_new']} posts new, "
+                f"{run['failures_left']} failures left, {run['seconds']} s",
+                f"{run['posts_stored']}/{f['posts_served']} posts",
+            )
+        )
+    return rows
+
+
+def _crawl(start_url: str, db_path: Path, extra: list[str]):
+    import os
+    import subprocess
+
+    from .replica_settings import as_arguments
+
+    command = [sys.executable, "-m", "scrapy", "crawl", "blog", "-a", f"start_url={start_url}", "-s", f"SQLITE_PATH={db_path}"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run(command + as_arguments() + extra, cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+PARTS = {"parse": (bench_parse, _rows_parse), "faults": (bench_faults, _rows_faults)}
 
 
 def print_table(rows: list[tuple[str, str, str]]) -> None:

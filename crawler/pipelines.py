@@ -253,6 +253,7 @@ class SQLitePipeline:
                 status=status,
                 finish_reason=reason,
                 requests=stats.get("downloader/request_count", 0),
+                retries=stats.get("retry/count", 0),
                 pages_fetched=stats.get("downloader/response_count", 0),
                 responses_304=stats.get("downloader/response_status_count/304", 0),
                 index_pages=stats.get("pangea/index_pages", 0),

@@ -67,6 +67,7 @@ CRAWL_RUN_COLUMNS: dict[str, type] = {
     "start_url": str,
     "finish_reason": str,
     "requests": int,
+    "retries": int,
     "pages_fetched": int,
     "responses_304": int,
     "index_pages": int,
