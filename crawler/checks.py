@@ -37,7 +37,21 @@ def check_recheck_days(value: str | float) -> float:
     return days
 
 
-_ARGUMENT_CHECKS = {"start_url": check_start_url, "mode": check_mode, "recheck_days": check_recheck_days}
+RENDER_MODES = ("auto", "always", "never")
+
+
+def check_render(render: str) -> str:
+    if render not in RENDER_MODES:
+        raise BadInput(f"render {render!r} is not one of: {', '.join(RENDER_MODES)}")
+    return render
+
+
+_ARGUMENT_CHECKS = {
+    "start_url": check_start_url,
+    "mode": check_mode,
+    "recheck_days": check_recheck_days,
+    "render": check_render,
+}
 
 
 def check_crawl(spider_name: str, spider_arguments: dict, settings) -> None:

@@ -257,6 +257,7 @@ class SQLitePipeline:
                 pages_fetched=stats.get("downloader/response_count", 0),
                 responses_304=stats.get("downloader/response_status_count/304", 0),
                 index_pages=stats.get("pangea/index_pages", 0),
+                pages_rendered=stats.get("pangea/pages_rendered", 0),
                 posts_new=self.outcomes["new"],
                 posts_updated=self.outcomes["updated"],
                 posts_unchanged=self.outcomes["unchanged"],

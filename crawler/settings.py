@@ -54,6 +54,19 @@ REMOTE_CONTROL_ENABLED = False
 # items in flight only keep more parsed pages alive.
 CONCURRENT_ITEMS = 1
 
+# Pages that need JavaScript go through scrapy-playwright and the system's Chromium
+# (crawler.rendering); Playwright starts only when a page needs it.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.rendering.LazyPlaywrightDownloadHandler",
+    "https": "crawler.rendering.LazyPlaywrightDownloadHandler",
+}
+CHROMIUM_PATH = os.environ.get("PANGEA_CHROMIUM", "/usr/bin/chromium")
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_MAX_CONTEXTS = 2
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 1
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+PLAYWRIGHT_ABORT_REQUEST = "crawler.rendering.abort_request"
+
 ITEM_PIPELINES = {
     "crawler.pipelines.NormalizePipeline": 100,
     "crawler.pipelines.DedupePipeline": 200,

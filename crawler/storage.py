@@ -71,6 +71,7 @@ CRAWL_RUN_COLUMNS: dict[str, type] = {
     "pages_fetched": int,
     "responses_304": int,
     "index_pages": int,
+    "pages_rendered": int,
     "posts_new": int,
     "posts_updated": int,
     "posts_unchanged": int,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,3 +43,29 @@ def rows(db_path: Path, sql: str, params=()) -> list[dict]:
         return list(db.query(sql, params))
     finally:
         db.close()
+
+
+def archive_snapshot(db_path: Path, base_url: str) -> dict:
+    """Each post with everything the site said of it, the replica's base URL taken out, so
+    that two archives of the same content served on two ports compare equal."""
+    posts = {}
+    columns = (
+        "id, title, description, authors, published_at, updated_at, tags, section, zone, language, dateline, "
+        "body_text, body_html, word_count, lead_image_url, lead_image_caption"
+    )
+    for row in rows(db_path, f"SELECT {columns} FROM posts"):
+        # Sloppy HTML moves white space across tag boundaries (a missing </p> takes the
+        # newline after it inside the paragraph); what renders is the same.
+        row["body_html"] = re.sub(r"\s*(<[^>]+>)\s*", r"\1", row["body_html"].replace(base_url, "BASE"))
+        for table in ("images", "links", "embeds"):
+            children = rows(db_path, f"SELECT * FROM {table} WHERE post_id = ? ORDER BY position", [row["id"]])
+            row[table] = [{k: (str(v).replace(base_url, "BASE") if k == "url" else v) for k, v in c.items()} for c in children]
+        for name in ("authors", "tags"):
+            joined = rows(
+                db_path,
+                f"SELECT {name}.name FROM post_{name} JOIN {name} ON {name}.id = {name[:-1]}_id WHERE post_id = ? ORDER BY 1",
+                [row["id"]],
+            )
+            row[f"{name}_joined"] = [r["name"] for r in joined]
+        posts[row["id"]] = row
+    return posts

@@ -1,7 +1,6 @@
 """A hostile network, crashes and bad input: no post lost, none twice, none half-written."""
 
 import os
-import re
 import signal
 import sqlite3
 import subprocess
@@ -20,7 +19,7 @@ from crawler.replica.content import HOSTILE_TEXT
 from crawler.replica.faults import ALL, KINDS, TRANSIENT, FaultPlan, parse_faults
 from crawler.replica_settings import as_arguments
 
-from .conftest import ROOT, rows, run_crawl
+from .conftest import ROOT, archive_snapshot, rows, run_crawl
 
 # Settings a faulty replica needs: a short download timeout (slow answers take longer)
 # and a small size limit (oversized pages are larger), short backoffs.
@@ -111,35 +110,13 @@ POSTS = 200
 SEED = 13
 
 
-def _comparable(db_path: Path, base_url: str) -> dict:
-    """Each post with everything the site said, the replica's base URL taken out."""
-    posts = {}
-    columns = "id, title, description, authors, published_at, updated_at, tags, section, zone, language, dateline, body_text, body_html, word_count, lead_image_url, lead_image_caption"
-    for row in rows(db_path, f"SELECT {columns} FROM posts"):
-        # Sloppy HTML moves white space across tag boundaries (a missing </p> takes the
-        # newline after it inside the paragraph); what renders is the same.
-        row["body_html"] = re.sub(r"\s*(<[^>]+>)\s*", r"\1", row["body_html"].replace(base_url, "BASE"))
-        for table in ("images", "links", "embeds"):
-            children = rows(db_path, f"SELECT * FROM {table} WHERE post_id = ? ORDER BY position", [row["id"]])
-            row[table] = [{k: (str(v).replace(base_url, "BASE") if k == "url" else v) for k, v in child.items()} for child in children]
-        for name in ("authors", "tags"):
-            joined = rows(
-                db_path,
-                f"SELECT {name}.name FROM post_{name} JOIN {name} ON {name}.id = {name[:-1]}_id WHERE post_id = ? ORDER BY 1",
-                [row["id"]],
-            )
-            row[f"{name}_joined"] = [r["name"] for r in joined]
-        posts[row["id"]] = row
-    return posts
-
-
 @pytest.fixture(scope="module")
 def clean_archive(tmp_path_factory):
     with Replica(posts=POSTS, seed=SEED, hostile_post=True) as replica:
         db_path = tmp_path_factory.mktemp("clean") / "clean.db"
         result = run_crawl(replica.index_url, db_path)
         assert result.returncode == 0, result.stderr[-3000:]
-        return _comparable(db_path, replica.base_url)
+        return archive_snapshot(db_path, replica.base_url)
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +136,7 @@ def faulty_runs(tmp_path_factory):
             "served": {p.id for p in replica.site.posts},
             "injected": dict(replica.app.injected),
             "retry_after_gaps": list(replica.app.retry_after_honoured),
-            "archive": _comparable(db_path, replica.base_url),
+            "archive": archive_snapshot(db_path, replica.base_url),
         }
 
 

@@ -87,3 +87,20 @@ def test_a_later_page_without_its_list_lists_nothing_not_the_sidebar(small_repli
     emptied = emptied.replace('class="btn link-showMore', 'class="btn')  # no Load more either
     page = IndexPage(small_replica.index_url + "?p=3", emptied, list_path=first.main_list.path)
     assert page.post_urls == []
+
+
+def test_an_empty_list_before_load_more_is_not_replaced_by_the_breaking_news_list():
+    html = """<html><body><ul class="c-hlights__items"><li><a href="/a/other/9.html">Breaking</a></li></ul>
+    <div class="col-md-8"><ul id="ordinaryItems"></ul>
+    <p class="buttons"><a class="btn link-showMore" data-ajax-url="/z/17257?p=0&ajax=1">Load more</a></p></div>
+    </body></html>"""
+    page = IndexPage("https://www.rferl.org/z/17257", html)
+    assert page.post_urls == [] and page.needs_browser
+
+
+def test_lists_nested_in_the_main_list_do_not_hide_it():
+    html = """<html><body><ul id="items">
+    <li><a href="/a/s/1.html">one</a><ul class="tags"><li>Syria</li></ul></li>
+    <li><a href="/a/s/2.html">two</a><ul class="tags"><li>Iraq</li></ul></li></ul>
+    <p class="buttons"><a class="btn link-showMore" href="/z/17257?p=1">Load more</a></p></body></html>"""
+    assert _ids(IndexPage("https://www.rferl.org/z/17257", html).post_urls) == [1, 2]

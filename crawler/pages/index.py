@@ -5,8 +5,9 @@ name. The posts of the index are the links of post form in the page's main list;
 boxes beside it ("Most popular", "Latest", "Related"), navigation, header and footer
 are other lists. Which list is the main one is decided by structure:
 
-1. on the first page, the list the "Load more" link continues (the list right before
-   it), or on an index of one page (no "Load more"), the list with the most posts;
+1. on the first page, the list the "Load more" link continues (the last top-level list
+   before it; empty when a script fills it), or on an index of one page (no "Load more"),
+   the list with the most posts;
 2. on every later page, the list found at the same place in the page as on the first
    page (its ``list_path``); a page with no list there lists no posts.
 """
@@ -123,12 +124,27 @@ class IndexPage:
         if not lists:
             return None
         if self._load_more is not None:
-            # The list right before "Load more" in document order is the one it extends.
+            # The list right before "Load more" in document order is the one it extends;
+            # when that list is empty (a script fills it), the page lists nothing yet.
             boundary = self._position_of(self._load_more)
-            before = [post_list for post_list in lists if self._position_of(post_list.container) < boundary]
-            if before:
-                return before[-1]
+            outer_lists = [
+                node
+                for node in self.doc.css("ul, ol")
+                if self._position_of(node) < boundary and not self._inside_list(node)
+            ]
+            if outer_lists:
+                by_container = {post_list.container.mem_id: post_list for post_list in lists}
+                return by_container.get(outer_lists[-1].mem_id)
         return max(lists, key=lambda post_list: (len({article_id_from_url(u) for u in post_list.urls}), -post_list.first_seen))
+
+    @staticmethod
+    def _inside_list(node: LexborNode) -> bool:
+        parent = node.parent
+        while parent is not None:
+            if parent.tag in _LIST_TAGS:
+                return True
+            parent = parent.parent
+        return False
 
     def _position_of(self, target: LexborNode) -> int:
         positions = self._positions

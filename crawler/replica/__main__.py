@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slow-seconds", type=float, default=3.0, help="how long a slow answer takes (default 3)")
     parser.add_argument("--oversize-bytes", type=int, default=1_500_000, help="padding of an oversized page (default 1500000)")
     parser.add_argument("--hostile-post", action="store_true", help="one post full of scripts, event handlers and javascript: links")
+    parser.add_argument("--js-index", action="store_true", help="the index list and its Load more are built by a script")
+    parser.add_argument("--js-posts", type=int, default=0, metavar="K", help="K posts whose bodies are injected by a script")
     parser.add_argument("--log", action="store_true", help="print a line per request")
     args = parser.parse_args(argv)
     if args.posts < 1:
@@ -64,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             latest=latest,
             faults=faults,
             hostile_post=args.hostile_post,
+            js_index=args.js_index,
+            js_posts=args.js_posts,
         )
     except OSError as error:
         print(f"replica: cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)

@@ -284,7 +284,15 @@ class Site:
     ``delete_post``.
     """
 
-    def __init__(self, posts: int = 300, seed: int = 1, latest: datetime | None = None, hostile_post: bool = False):
+    def __init__(
+        self,
+        posts: int = 300,
+        seed: int = 1,
+        latest: datetime | None = None,
+        hostile_post: bool = False,
+        js_index: bool = False,
+        js_posts: int = 0,
+    ):
         if posts < 1:
             raise ValueError("--posts must be at least 1 (the seed post)")
         self.seed = seed
@@ -313,6 +321,11 @@ class Site:
             self.others.append(generate_post(rng, self._new_id(moment), moment, zone=zone, section=name))
         self.by_id = {p.id: p for p in self.posts + self.others}
         self.deleted: dict[int, PostSpec] = {}
+        # JavaScript-only pages: the index list (and its "Load more"), and the bodies of
+        # ``js_posts`` posts spread over the blog.
+        self.js_index = js_index
+        step = max(1, len(self.posts) // js_posts) if js_posts else 0
+        self.js_post_ids = {p.id for p in self.posts[::step][:js_posts]} if js_posts else set()
         self._mutations = random.Random(f"{seed}-changes")
         self._paginate()
 

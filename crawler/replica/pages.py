@@ -19,6 +19,27 @@ from .content import BLOG_ABOUT, BLOG_TAGLINE, BLOG_TITLE, BLOG_ZONE, SITE_NAME,
 PRAGUE = ZoneInfo("Europe/Prague")
 FEED_PATH = f"/api/z{BLOG_ZONE}/rss.xml"
 SISTER_SITE_POST = "https://www.currenttime.tv/a/sister-site-story/31726786.html"
+
+# The JS replica's index: the list comes from the "Load more" endpoint, page by page.
+INDEX_SCRIPT = """<script>
+(function () {
+  var list = document.getElementById("ordinaryItems");
+  var button = document.querySelector(".link-showMore");
+  function load() {
+    var url = button.getAttribute("data-ajax-url");
+    button.setAttribute("data-loading", "1");
+    fetch(url).then(function (r) { return r.json(); }).then(function (data) {
+      list.insertAdjacentHTML("beforeend", data.items);
+      button.removeAttribute("data-loading");
+      if (data.next) { button.setAttribute("data-ajax-url", data.next); }
+      else { button.parentNode.parentNode.removeChild(button.parentNode); }
+    });
+  }
+  button.addEventListener("click", function (event) { event.preventDefault(); load(); });
+  load();
+})();
+</script>
+"""
 SITEMAP_CHUNK = 500
 
 
@@ -196,19 +217,38 @@ class Renderer:
             return self.absolute(f"/a/{post.id}.html?ltflags=mailer")
         return post.path
 
-    def index(self, page: int) -> str:
+    def index_items(self, page: int) -> str:
         posts = self.site.index_page(page)
-        canonical = self.absolute(f"/z/{BLOG_ZONE}" + (f"?p={page}" if page else ""))
         items = "\n".join(
             f'<li class="col-xs-12 col-sm-12 col-md-12 col-lg-12 mb-grid">\n{_media_block(p, self._index_href(p))}\n</li>' for p in posts
         )
         if page == 1 and posts:
             # A story of a sister site in the blog's list: a post URL on another host.
             items += "\n" + f'<li class="col-xs-12 col-sm-12 col-md-12 col-lg-12 mb-grid">\n{_media_block(posts[-1], SISTER_SITE_POST)}\n</li>'
+        return items
+
+    def index_fragment(self, page: int) -> str:
+        """What "Load more" fetches by script: the next items and where the next ones are."""
+        nxt = f"/z/{BLOG_ZONE}?p={page + 1}&ajax=1" if page + 1 < self.site.page_count else None
+        return json.dumps({"items": self.index_items(page), "next": nxt})
+
+    def index(self, page: int) -> str:
+        canonical = self.absolute(f"/z/{BLOG_ZONE}" + (f"?p={page}" if page else ""))
         load_more = ""
-        if page + 1 < self.site.page_count:
-            nxt = f"/z/{BLOG_ZONE}?p={page + 1}"
+        script = ""
+        if self.site.js_index:
+            # The list is built by a script, and "Load more" is a link with nowhere to go
+            # but its data-ajax-url: only a browser can follow it.
+            items = ""
             load_more = f"""<p class="buttons btn--load-more">
+<a class="btn link-showMore btn__text" data-ajax="true" data-ajax-url="/z/{BLOG_ZONE}?p={page}&amp;ajax=1" title="Load more">Load more</a>
+</p>"""
+            script = INDEX_SCRIPT
+        else:
+            items = self.index_items(page)
+            if page + 1 < self.site.page_count:
+                nxt = f"/z/{BLOG_ZONE}?p={page + 1}"
+                load_more = f"""<p class="buttons btn--load-more">
 <a class="btn link-showMore btn__text" data-ajax="true" data-ajax-method="GET" data-ajax-url="{nxt}&amp;ajax=1" data-ajax-update="#ordinaryItems" data-ajax-mode="after" href="{nxt}" title="Load more">Load more</a>
 </p>"""
         others = self.site.others
@@ -238,7 +278,7 @@ class Renderer:
 </div>
 </div>
 </div>
-"""
+{script}"""
             + _CHROME_BOTTOM
         )
 
@@ -331,6 +371,12 @@ class Renderer:
 </div>"""
         dateline = f'<span class="dateline">{escape(post.dateline)}&nbsp;</span>\n' if post.dateline else ""
         body = "\n".join(self._block(b) for b in post.blocks)
+        body_script = ""
+        if post.id in self.site.js_post_ids:
+            # The body arrives by script: without JavaScript the page's .wsw is empty.
+            content = json.dumps(dateline + body).replace("</", "<\\/")
+            body_script = f'<script>document.querySelector("#article-content .wsw").innerHTML = {content};</script>\n'
+            dateline, body = "", ""
         share_url = escape(canonical, quote=True)
         same_blog = [p for p in self.site.posts if p.id != post.id][:5]
         related = [p for p in self.site.others if p.zone != post.zone][:4]
@@ -391,7 +437,7 @@ class Renderer:
 <div class="wsw">
 {dateline}{body}
 </div>
-</div>
+{body_script}</div>
 </div>
 <div class="col-xs-12 col-sm-12 col-md-4 col-lg-4 pull-left design-top-offset">
 {_about_box()}{_story_list("Latest Posts", same_blog, f"/z/{BLOG_ZONE}")}{_story_list("Related", related)}</div>

@@ -186,6 +186,8 @@ class ReplicaApp:
             except ValueError:
                 page = 0
             if 0 <= page < site.page_count:
+                if "ajax" in parse_qs(query):
+                    return Response(200, render.index_fragment(page).encode("utf-8"), "application/json")
                 return self._html(render.index(page))
             return Response(404, _NOT_FOUND)
         match = _POST.match(path)
@@ -281,8 +283,12 @@ class Replica:
         latest: datetime | None = None,
         faults: FaultPlan | None = None,
         hostile_post: bool = False,
+        js_index: bool = False,
+        js_posts: int = 0,
     ):
-        self.site = Site(posts=posts, seed=seed, latest=latest, hostile_post=hostile_post)
+        self.site = Site(
+            posts=posts, seed=seed, latest=latest, hostile_post=hostile_post, js_index=js_index, js_posts=js_posts
+        )
         handler = type("Handler", (_Handler,), {"log_requests": log_requests})
         self.server = _Server((host, port), handler)
         host_name, port_number = self.server.server_address[:2]

@@ -11,10 +11,17 @@ Modes (``-a mode=...``):
   (``If-None-Match`` / ``If-Modified-Since``). Stopping early is only done once a walk
   has reached the end of the index: an interrupted first backfill is carried on.
 - ``full``: read the whole index and fetch every post again (backfill, repair).
+
+Rendering (``-a render=...``): ``auto`` (the default) fetches with plain HTTP and goes to
+the browser only for a page that needs it (an index whose "Load more" has no link or
+whose list is built by a script; a post whose body is empty without JavaScript);
+``always`` renders every page; ``never`` never does, and reports the pages it could not
+read.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 import scrapy
@@ -23,10 +30,11 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import TextResponse
 
 from .. import storage
-from ..checks import check_mode, check_recheck_days, check_start_url
+from ..checks import check_mode, check_recheck_days, check_render, check_start_url
 from ..items import FetchFailure, PostStatus
 from ..pages.index import IndexPage
 from ..pages.post import PostPage
+from ..rendering import LOAD_MORE, close_page, load_everything, render_meta
 from ..urls import article_id_from_url, canonical_post_url, is_same_site, on_host_of, site_key, site_of, zone_id_from_url
 
 DEFAULT_START_URL = "https://www.rferl.org/z/17257"
@@ -59,10 +67,19 @@ def html_of(response) -> str | None:
 class BlogSpider(scrapy.Spider):
     name = "blog"
 
-    def __init__(self, start_url: str = DEFAULT_START_URL, mode: str = "incremental", recheck_days: str = "3", *args, **kwargs):
+    def __init__(
+        self,
+        start_url: str = DEFAULT_START_URL,
+        mode: str = "incremental",
+        recheck_days: str = "3",
+        render: str = "auto",
+        *args,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.start_url = check_start_url(start_url)
         self.mode = check_mode(mode)
+        self.render = check_render(render)
         self.recheck_days = check_recheck_days(recheck_days)
         self.zone = zone_id_from_url(self.start_url)
         self.site = site_key(self.start_url)
@@ -126,6 +143,8 @@ class BlogSpider(scrapy.Spider):
 
     # --- requests -------------------------------------------------------------------------
     def index_request(self, url: str, list_path: tuple | None) -> scrapy.Request:
+        if self.render == "always":
+            return self.rendered_index_request(url)
         return scrapy.Request(
             url,
             callback=self.parse_index,
@@ -144,7 +163,7 @@ class BlogSpider(scrapy.Spider):
                 headers["If-Modified-Since"] = known.last_modified
         url = on_host_of(canonical_post_url(url), self.start_url)
         self.outstanding[post_id] = url
-        return scrapy.Request(
+        request = scrapy.Request(
             url,
             callback=self.parse_post,
             cb_kwargs={"post_id": post_id},
@@ -153,10 +172,14 @@ class BlogSpider(scrapy.Spider):
             meta={"handle_httpstatus_list": POST_STATUSES},
             priority=POST_PRIORITY,
         )
+        return self.rendered_post_request(request) if self.render == "always" else request
 
     def fetch_failed(self, failure):
         """One line per page that could not be fetched (after Scrapy's retries), and a failure record."""
         request = failure.request
+        page = request.meta.get("playwright_page")
+        if page is not None:
+            asyncio.ensure_future(close_page(page))
         response = getattr(failure.value, "response", None)
         reason = f"HTTP {response.status}" if response is not None else (failure.getErrorMessage() or failure.type.__name__)
         yield from self.give_up(request, reason)
@@ -180,25 +203,10 @@ class BlogSpider(scrapy.Spider):
             yield from self.give_up(response.request, reason)
 
     # --- callbacks ------------------------------------------------------------------------
-    def parse_index(self, response, list_path: tuple | None):
-        html = html_of(response)
-        if html is None:
-            yield from self.retry_or_give_up(response, "not an HTML page")
-            return
-        page = IndexPage(response.url, html, list_path=list_path)
+    def _posts_to_fetch(self, urls: list[str]) -> tuple[list[scrapy.Request], bool]:
+        """Requests for the listed posts this run must fetch, and whether all were stored already."""
         stats = self.crawler.stats
-        stats.inc_value("pangea/index_pages")
-        if self.blog_title is None:
-            self.blog_title = page.title
-        urls = page.post_urls
-        if not urls:
-            stats.inc_value("pangea/index_pages_empty")
-            if list_path is None:
-                raise CloseSpider(f"index page {response.url} lists no posts")
-            # A page that "Load more" led to lists nothing: a fault of the moment, most likely.
-            yield from self.retry_or_give_up(response, "index page lists no posts")
-            return
-        all_stored = True
+        requests, all_stored = [], True
         for url in urls:
             post_id = article_id_from_url(url)
             if not is_same_site(url, self.start_url):
@@ -212,45 +220,174 @@ class BlogSpider(scrapy.Spider):
                 continue
             self.seen_ids.add(post_id)
             if known is None or known.removed or self.mode == "full":
-                yield self.post_request(url, post_id)
+                requests.append(self.post_request(url, post_id))
             else:
                 stats.inc_value("pangea/posts_skipped_stored")
-        if not page.next_page_url:
-            self.index_end_reached = True
+        return requests, all_stored
+
+    @property
+    def may_stop_early(self) -> bool:
+        return self.mode == "incremental" and self.state.index_complete and not self.state.failed_index_pages
+
+    def parse_index(self, response, list_path: tuple | None):
+        html = html_of(response)
+        if html is None:
+            yield from self.retry_or_give_up(response, "not an HTML page")
             return
-        if self.mode == "incremental" and all_stored and self.state.index_complete and not self.state.failed_index_pages:
+        page = IndexPage(response.url, html, list_path=list_path)
+        if self.blog_title is None:
+            self.blog_title = page.title
+        urls = page.post_urls
+        if page.needs_browser or (not urls and list_path is None and self.render != "never"):
+            # "Load more" has no link to follow, or the list is built by a script.
+            if self.render == "never":
+                if not urls:
+                    raise CloseSpider(f"index page {response.url} lists no posts without a browser (render=never)")
+                self.logger.error(
+                    "index page %s: 'Load more' works only in a browser (render=never); read its first %d posts only",
+                    response.url,
+                    len(urls),
+                )
+                yield FetchFailure(url=response.url, kind="index", error="needs a browser (render=never)")
+            else:
+                requests, _ = self._posts_to_fetch(urls)
+                yield from requests
+                yield self.rendered_index_request(response.url, list_path)
+                return
+        yield from self.follow_index(response, page, list_path)
+
+    def follow_index(self, response, page: IndexPage, list_path: tuple | None):
+        """The posts an index page lists, and the next page unless the rest is known."""
+        stats = self.crawler.stats
+        stats.inc_value("pangea/index_pages")
+        urls = page.post_urls
+        if not urls:
+            stats.inc_value("pangea/index_pages_empty")
+            if list_path is None:
+                raise CloseSpider(f"index page {response.url} lists no posts")
+            # A page that "Load more" led to lists nothing: a fault of the moment, most likely.
+            yield from self.retry_or_give_up(response, "index page lists no posts")
+            return
+        requests, all_stored = self._posts_to_fetch(urls)
+        yield from requests
+        if not page.next_page_url:
+            if not page.needs_browser:
+                self.index_end_reached = True
+            return
+        if all_stored and self.may_stop_early:
             stats.set_value("pangea/index_stopped_at_page", page.page_number)
             self.logger.info("index page %d lists only stored posts: the rest of the index is not read", page.page_number)
             return
         yield self.index_request(page.next_page_url, list_path or (page.main_list.path if page.main_list else None))
 
-    def parse_post(self, response, post_id: int):
+    def rendered_index_request(self, url: str, list_path: tuple | None = None) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_rendered_index,
+            cb_kwargs={"list_path": list_path},
+            errback=self.fetch_failed,
+            meta=render_meta(),
+            priority=INDEX_PRIORITY,
+            dont_filter=True,
+        )
+
+    async def parse_rendered_index(self, response, list_path: tuple | None = None):
+        """An index page in the browser. A "Load more" that is a link is followed like any
+        index page; one that only a script can follow is clicked until the list ends, or
+        until it brings only stored posts."""
         stats = self.crawler.stats
-        if response.status == 304:
+        stats.inc_value("pangea/pages_rendered")
+        page = response.meta["playwright_page"]
+        listed = 0
+
+        def newest_batch_is_stored(html: str) -> bool:
+            nonlocal listed
+            if not self.may_stop_early:
+                return False
+            ids = [article_id_from_url(u) for u in IndexPage(response.url, html).post_urls]
+            batch, listed = ids[listed:], len(ids)
+            stored = [self.state.known.get(i) for i in batch]
+            return bool(batch) and all(k is not None and not k.removed for k in stored)
+
+        clicks, ended = 0, False
+        try:
+            html = await page.content()
+            index = IndexPage(response.url, html, list_path=list_path)
+            if index.needs_browser:
+                clicks = await load_everything(page, stop=newest_batch_is_stored)
+                html = await page.content()
+                ended = not await page.locator(LOAD_MORE).count()
+        finally:
+            await close_page(page)
+        if not clicks and not index.needs_browser:
+            for item in self.follow_index(response, index, list_path):
+                yield item
+            return
+        stats.inc_value("pangea/index_pages")
+        stats.inc_value("pangea/load_more_clicks", clicks)
+        index = IndexPage(response.url, html)
+        if self.blog_title is None:
+            self.blog_title = index.title
+        if not index.post_urls:
+            for item in self.give_up(response.request, "index page lists no posts, even in a browser"):
+                yield item
+            return
+        requests, _ = self._posts_to_fetch(index.post_urls)
+        for request in requests:
+            yield request
+        if ended:
+            self.index_end_reached = True
+
+    def rendered_post_request(self, request: scrapy.Request) -> scrapy.Request:
+        return request.replace(meta={**request.meta, **render_meta()}, headers={}, dont_filter=True)
+
+    async def parse_post(self, response, post_id: int):
+        stats = self.crawler.stats
+        page = response.meta.get("playwright_page")
+        if page is not None:
+            stats.inc_value("pangea/pages_rendered")
+            try:
+                html = await page.content()
+            finally:
+                await close_page(page)
+        elif response.status == 304:
             self.outstanding.pop(post_id, None)
             yield PostStatus(id=post_id, url=response.url, status="unchanged")
             return
-        if response.status in (404, 410):
+        elif response.status in (404, 410):
             if post_id in self.state.known:
                 self.outstanding.pop(post_id, None)
                 self.logger.info("post %d answers %d: marked removed", post_id, response.status)
                 yield PostStatus(id=post_id, url=response.url, status="removed")
             else:
-                yield from self.give_up(response.request, f"HTTP {response.status}")
+                for item in self.give_up(response.request, f"HTTP {response.status}"):
+                    yield item
             return
-        html = html_of(response)
+        else:
+            html = html_of(response)
         if html is None:
-            yield from self.retry_or_give_up(response, "not an HTML page")
+            for item in self.retry_or_give_up(response, "not an HTML page"):
+                yield item
             return
         post = PostPage(response.url, html).to_item()
         if post is None:
             stats.inc_value("pangea/post_pages_unreadable")
-            yield from self.give_up(response.request, "not a post page")
+            for item in self.give_up(response.request, "not a post page"):
+                yield item
+            return
+        if not post.body_text and page is None:
+            # The body is empty without JavaScript: a browser may show it.
+            if self.render == "never":
+                for item in self.give_up(response.request, "its body needs a browser (render=never)"):
+                    yield item
+            else:
+                yield self.rendered_post_request(response.request)
             return
         self.outstanding.pop(post_id, None)
         if post.id != post_id:
             self.logger.warning("%s was linked as post %d but says it is post %d", response.url, post_id, post.id)
         post.blog_zone = self.zone
-        post.etag = response.headers.get("ETag", b"").decode("latin-1") or None
-        post.last_modified = response.headers.get("Last-Modified", b"").decode("latin-1") or None
+        if page is None:
+            post.etag = response.headers.get("ETag", b"").decode("latin-1") or None
+            post.last_modified = response.headers.get("Last-Modified", b"").decode("latin-1") or None
         yield post
