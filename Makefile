@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser demo test bench clean
+.PHONY: setup browser demo explore test bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ browser:
 
 demo: setup
 	$(BIN)/python -m crawler.demo
+
+# Datasette on 127.0.0.1:8001, read-only: `make explore DB=data/blog.db` for the real archive.
+DB ?= data/demo.db
+explore: setup
+	$(BIN)/python -m crawler.explore $(DB)
 
 test: setup browser
 	$(BIN)/python -m pytest

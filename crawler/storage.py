@@ -90,6 +90,37 @@ _HASHED_FIELDS = (
 )
 
 
+# Views that make the archive easier to read (Datasette shows them beside the tables).
+VIEWS = {
+    # One row per post with its author and tag names joined, and the month it appeared.
+    "post_list": """
+SELECT
+  posts.id,
+  posts.published_at,
+  substr(posts.published_at, 1, 7) AS month,
+  posts.title,
+  (SELECT group_concat(name, ', ') FROM (
+     SELECT authors.name FROM post_authors JOIN authors ON authors.id = post_authors.author_id
+     WHERE post_authors.post_id = posts.id ORDER BY authors.name)) AS author_names,
+  posts.authors,
+  posts.tags,
+  posts.section,
+  coalesce(blogs.title, 'zone ' || posts.blog_zone) AS blog,
+  posts.site,
+  posts.word_count,
+  posts.url,
+  posts.removed_at
+FROM posts
+LEFT JOIN blogs ON blogs.site = posts.site AND blogs.zone = posts.blog_zone
+""",
+    # Every link of every post with the post's date and title: who the blog cites.
+    "cited_links": """
+SELECT links.post_id, posts.published_at, posts.title, links.position, links.text, links.url, links.domain, links.internal
+FROM links JOIN posts ON posts.id = links.post_id
+""",
+}
+
+
 def check_writable(path: str | Path) -> None:
     """A clear ``StorageError`` when the archive at ``path`` cannot be written."""
     path = Path(path)
@@ -203,6 +234,8 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
             {"site": str, "zone": int, "title": str, "index_complete_at": str, "last_run_at": str},
             pk=("site", "zone"),
         )
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql, replace=True)
     for table, columns in (("posts", POST_COLUMNS), ("crawl_runs", CRAWL_RUN_COLUMNS)):
         existing = db[table].columns_dict
         for name, kind in columns.items():

@@ -62,7 +62,9 @@ class IndexPage:
 
     @cached_property
     def title(self) -> str | None:
-        return clean_text(self.doc.meta.get("og:title") or text_of(self.doc.css_first("h1"))) or None
+        """The blog's title: the page's h1, or og:title without the site name after " | "."""
+        title = clean_text(text_of(self.doc.css_first("h1"))) or clean_text(self.doc.meta.get("og:title")).split(" | ")[0]
+        return title or None
 
     @cached_property
     def feed_url(self) -> str | None:

@@ -1,0 +1,201 @@
+"""Exploring the archive in Datasette: metadata that matches the schema, canned queries that
+run, and a real Chromium searching, opening a post and drawing the chart."""
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from playwright.sync_api import sync_playwright
+
+from crawler import storage
+from crawler.explore import METADATA, metadata_for
+from crawler.rendering import launch_options
+from crawler.replica import Replica
+
+from .conftest import ROOT, run_crawl
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def schema():
+    db = sqlite_utils.Database(memory=True)
+    storage.ensure_db_shape(db)
+    names = [t.name for t in db.tables if not t.name.startswith("posts_fts")] + db.view_names()
+    return {name: set(db[name].columns_dict) for name in names}
+
+
+@pytest.fixture(scope="module")
+def metadata():
+    return json.loads(METADATA.read_text())["databases"]["archive"]
+
+
+def test_every_table_and_column_the_metadata_names_exists(schema, metadata):
+    for table, info in metadata["tables"].items():
+        assert table in schema, table
+        assert set(info.get("columns", {})) <= schema[table], (table, set(info["columns"]) - schema[table])
+        for facet in info.get("facets", []):
+            column = facet if isinstance(facet, str) else next(iter(facet.values()))
+            assert column in schema[table], (table, facet)
+        for key in ("sort_desc", "label_column"):
+            if key in info:
+                assert info[key] in schema[table], (table, key)
+
+
+def test_every_table_and_column_of_the_schema_is_described(schema, metadata):
+    for table, columns in schema.items():
+        assert metadata["tables"].get(table, {}).get("description"), table
+        described = set(metadata["tables"][table].get("columns", {}))
+        assert columns <= described, (table, columns - described)
+
+
+def test_metadata_is_named_after_the_database_file():
+    assert list(metadata_for(Path("data/demo.db"))["databases"]) == ["demo"]
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    db_path = tmp_path_factory.mktemp("explore") / "archive.db"
+    with Replica(posts=60, seed=2) as replica:
+        result = run_crawl(replica.index_url, db_path)
+        assert result.returncode == 0, result.stderr[-3000:]
+        newest = replica.site.posts[0].id
+        replica.app.edit_post(newest)
+        result = run_crawl(replica.index_url, db_path, "-a", "mode=full")
+        assert result.returncode == 0, result.stderr[-3000:]
+    return db_path
+
+
+def test_canned_queries_answer(archive, metadata):
+    conn = sqlite3.connect(archive)
+    conn.row_factory = sqlite3.Row
+    params = {"author": "Joanna Paraszczuk", "q": "Zharylgasov"}
+    try:
+        answers = {
+            name: conn.execute(query["sql"], {k: v for k, v in params.items() if f":{k}" in query["sql"]}).fetchall()
+            for name, query in metadata["queries"].items()
+        }
+    finally:
+        conn.close()
+    assert sum(row["posts"] for row in answers["posts_per_month"]) == 60
+    assert answers["cited_domains"][0]["links"] >= answers["cited_domains"][-1]["links"] > 0
+    assert [json.loads(row["changed_fields"]) for row in answers["edited_posts"]][0][:2] == ["body_html", "body_text"]
+    assert any("Kazakhstan" in row["title"] for row in answers["posts_by_author"])
+    assert [row["id"] for row in answers["search"]] == [26829775]
+    assert "\ue000Zharylgasov\ue001" in answers["search"][0]["snippet"]
+
+
+@pytest.fixture(scope="module")
+def datasette(archive):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler.explore", str(archive), "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("datasette did not start: " + process.stderr.read()[-2000:])
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+    process.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(**launch_options("/usr/bin/chromium"))
+        yield chromium
+        chromium.close()
+
+
+def _watched_page(browser):
+    """A page that records failed requests, error answers and console errors."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems = []
+    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+    page.on("response", lambda response: response.status >= 400 and problems.append(f"{response.status}: {response.url}"))
+    page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    return page, problems
+
+
+def test_search_finds_the_seed_post_and_its_page_shows_its_fields(datasette, browser):
+    page, problems = _watched_page(browser)
+    page.goto(f"{datasette}/archive/posts")
+    page.fill("input#_search", "Zharylgasov")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    page.locator("table.rows-and-columns").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "search.png"), full_page=False)
+    assert [problem for problem in problems if datasette in problem] == []
+    results = page.locator("table.rows-and-columns tbody tr")
+    assert results.count() == 1
+    assert "Kazakhstan Says It Won't Prosecute Four Men It Stopped From Joining IS" in results.first.inner_text()
+    with page.expect_navigation():
+        page.click("table.rows-and-columns tbody tr td.col-id a")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/archive/posts/26829775")
+    text = page.inner_text("body")
+    assert "Joanna Paraszczuk" in text and "2015-02-05T11:24:00+00:00" in text and "Under The Black Flag" in text
+    # body_html is shown as HTML (sanitized), its links live, its text readable.
+    assert page.locator(".post-body p").count() == 19
+    assert page.locator(".post-body a[href^='https://ertis-radio.example/']").inner_text() == "Ertis Radio"
+    page.screenshot(path=str(ARTIFACTS / "post.png"), full_page=False)
+    # The post's pictures live on the publisher's servers, out of reach here; nothing of
+    # the archive's own may fail.
+    assert [problem for problem in problems if datasette in problem] == []
+    page.close()
+
+
+def test_search_query_highlights_the_words_found(datasette, browser):
+    page, problems = _watched_page(browser)
+    page.goto(f"{datasette}/archive/search?q=Zharylgasov")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("td.col-snippet mark").first.inner_text() == "Zharylgasov"
+    assert problems == []
+    page.close()
+
+
+def test_chart_page_renders_offline_with_no_failed_request_and_no_console_error(datasette, browser):
+    page, problems = _watched_page(browser)
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{datasette}/-/chart")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(ARTIFACTS / "chart.png"), full_page=True)
+    assert page.locator("svg rect").count() > 12
+    assert page.locator("figure figcaption").first.inner_text().startswith("Posts per month, 2014-")
+    assert problems == []
+    assert all(url.startswith(datasette) for url in requested), [u for u in requested if not u.startswith(datasette)]
+    page.close()
+
+
+def test_post_list_facets_by_month_author_and_tag(datasette):
+    with urllib.request.urlopen(f"{datasette}/archive/post_list.json?_size=1") as response:
+        data = json.load(response)
+    facets = data.get("facet_results", {})
+    facets = facets.get("results", facets)
+    assert {"month", "blog", "section", "tags", "authors"} <= set(facets)
+    assert data["filtered_table_rows_count"] == 60
