@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -135,7 +136,260 @@ def _crawl(start_url: str, db_path: Path, extra: list[str]):
     return subprocess.run(command + as_arguments() + extra, cwd=ROOT, env=env, capture_output=True, text=True)
 
 
-PARTS = {"parse": (bench_parse, _rows_parse), "faults": (bench_faults, _rows_faults)}
+# --- crawls against a replica in a process of its own ---------------------------------------
+
+
+class ReplicaProcess:
+    """``python -m crawler.replica --prerender`` in its own process, so its CPU is its own."""
+
+    def __init__(self, posts: int, seed: int = 1):
+        import subprocess
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "crawler.replica", "--port", "0", "--posts", str(posts), "--seed", str(seed), "--prerender"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.base_url = self.process.stdout.readline().strip()
+        self.index_url = self.base_url + "/z/17257"
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.process.stdout.close()
+
+
+def _tree_rss_bytes(pid: int) -> int:
+    """Resident memory of a process and all its descendants."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                todo.extend(int(child) for child in children)
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def _run_measured(command: list[str]) -> dict:
+    """Run a command; its wall time, the peak RSS of its process tree, its stderr."""
+    import subprocess
+    import threading
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_bytes(process.pid))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    return {"wall": wall, "peak_rss_mib": peak / 2**20, "stderr": stderr, "exit": process.returncode}
+
+
+def _scrapy_stat(stderr: str, name: str) -> float:
+    for line in stderr.splitlines():
+        line = line.strip()
+        if line.startswith(f"'{name}':"):
+            return float(line.split(":", 1)[1].strip().rstrip(",}"))
+    return 0.0
+
+
+def _crawl_command(spider: str, start_url: str, db_path: Path | None, extra: list[str] = ()) -> list[str]:
+    from .replica_settings import as_arguments
+
+    if spider == "blog":
+        command = [sys.executable, "-m", "scrapy", "crawl", "blog", "-a", f"start_url={start_url}", "-s", f"SQLITE_PATH={db_path}"]
+    else:
+        command = [sys.executable, "-m", "scrapy", "runspider", str(ROOT / "crawler" / "benchspider.py"), "-a", f"start_url={start_url}"]
+    # Identical settings for every crawl compared; only the spider differs.
+    return command + as_arguments() + ["-s", "LOG_LEVEL=INFO", *extra]
+
+
+def _crawl_figures(run: dict) -> dict:
+    elapsed = _scrapy_stat(run["stderr"], "elapsed_time_seconds")
+    responses = _scrapy_stat(run["stderr"], "downloader/response_count")
+    return {
+        "wall_s": round(run["wall"], 2),
+        "elapsed_s": round(elapsed, 2),
+        "responses": int(responses),
+        "pages_per_s": round(responses / elapsed, 1) if elapsed else 0.0,
+        "peak_rss_mib": round(run["peak_rss_mib"], 1),
+    }
+
+
+def bench_crawl(posts: int = 2000, big: int = 8000, rounds: int = 2) -> dict:
+    """Our full crawl against the bare spider (pages/s, peak RSS), and our RSS at 8,000 posts."""
+    import tempfile
+
+    ours, bare, replica_cpu = [], [], []
+    with tempfile.TemporaryDirectory() as folder:
+        replica = ReplicaProcess(posts)
+        try:
+            for n in range(rounds):
+                cpu_before = replica.cpu_seconds()
+                run = _run_measured(_crawl_command("bare", replica.index_url, None))
+                bare.append(_crawl_figures(run))
+                db_path = Path(folder) / f"ours-{n}.db"
+                cpu_mid = replica.cpu_seconds()
+                run = _run_measured(_crawl_command("blog", replica.index_url, db_path))
+                if run["exit"] != 0:
+                    raise SystemExit("bench: our crawl failed:\n" + run["stderr"][-2000:])
+                ours.append(_crawl_figures(run))
+                replica_cpu.append({"bare": round(cpu_mid - cpu_before, 2), "ours": round(replica.cpu_seconds() - cpu_mid, 2)})
+        finally:
+            replica.stop()
+        replica = ReplicaProcess(big)
+        try:
+            run = _run_measured(_crawl_command("blog", replica.index_url, Path(folder) / "big.db"))
+            ours_big = _crawl_figures(run)
+        finally:
+            replica.stop()
+    best_ours = max(ours, key=lambda f: f["pages_per_s"])
+    best_bare = max(bare, key=lambda f: f["pages_per_s"])
+    rss_ours = min(f["peak_rss_mib"] for f in ours)
+    rss_bare = min(f["peak_rss_mib"] for f in bare)
+    return {
+        "crawl_ratio": round(best_ours["pages_per_s"] / best_bare["pages_per_s"], 3),
+        "rss_ratio": round(rss_ours / rss_bare, 3),
+        "rss_growth_8000": round(ours_big["peak_rss_mib"] / rss_ours, 3),
+        "crawl": {"posts": posts, "ours": ours, "bare": bare, "ours_8000": ours_big, "replica_cpu_s": replica_cpu},
+    }
+
+
+def _rows_crawl(result: dict) -> list[tuple[str, str, str]]:
+    c = result["crawl"]
+    best = lambda runs: max(runs, key=lambda f: f["pages_per_s"])  # noqa: E731
+    o, b = best(c["ours"]), best(c["bare"])
+    return [
+        (
+            f"full crawl, {c['posts']} posts, all fields and pipelines vs bare spider",
+            f"ours {o['pages_per_s']} pages/s ({o['elapsed_s']} s), bare {b['pages_per_s']} pages/s ({b['elapsed_s']} s); "
+            f"replica CPU {c['replica_cpu_s'][-1]['ours']} s of ours",
+            f"{result['crawl_ratio']:.3f} (target >= 0.75)",
+        ),
+        (
+            "peak RSS of the crawl, ours vs bare",
+            f"ours {min(f['peak_rss_mib'] for f in c['ours'])} MiB, bare {min(f['peak_rss_mib'] for f in c['bare'])} MiB",
+            f"{result['rss_ratio']:.3f} (target <= 1.5)",
+        ),
+        (
+            "peak RSS at 8,000 posts vs 2,000",
+            f"{c['ours_8000']['peak_rss_mib']} MiB at 8,000 ({c['ours_8000']['pages_per_s']} pages/s)",
+            f"{result['rss_growth_8000']:.3f} (target <= 1.1)",
+        ),
+    ]
+
+
+def bench_nochange(posts: int = 2000, rounds: int = 3) -> dict:
+    """A cron run when nothing changed: requests made, and wall time against an idle Scrapy process."""
+    import tempfile
+
+    import sqlite_utils
+
+    with tempfile.TemporaryDirectory() as folder:
+        db_path = Path(folder) / "archive.db"
+        replica = ReplicaProcess(posts)
+        try:
+            first = _run_measured(_crawl_command("blog", replica.index_url, db_path))
+            if first["exit"] != 0:
+                raise SystemExit("bench: the first crawl failed:\n" + first["stderr"][-2000:])
+            runs, floors = [], []
+            for _ in range(rounds):
+                floors.append(_run_measured(
+                    [sys.executable, "-m", "scrapy", "runspider", str(ROOT / "crawler" / "benchidle.py"), "-s", "LOG_LEVEL=INFO"]
+                )["wall"])
+                run = _run_measured(_crawl_command("blog", replica.index_url, db_path))
+                db = sqlite_utils.Database(db_path)
+                requests = next(db.query("SELECT requests FROM crawl_runs ORDER BY id DESC LIMIT 1"))["requests"]
+                db.close()
+                runs.append({"wall_s": round(run["wall"], 3), "requests": requests})
+        finally:
+            replica.stop()
+    floors = [f for f in floors]
+    wall = statistics.median(r["wall_s"] for r in runs)
+    floor = statistics.median(floors)
+    return {
+        "nochange_requests": max(r["requests"] for r in runs),
+        "nochange_wall_ratio": round(wall / floor, 3),
+        "nochange": {"posts": posts, "runs": runs, "floor_wall_s": [round(f, 3) for f in floors], "median_wall_s": wall},
+    }
+
+
+def _rows_nochange(result: dict) -> list[tuple[str, str, str]]:
+    n = result["nochange"]
+    return [
+        (f"no-change incremental run, {n['posts']} posts stored", f"{result['nochange_requests']} requests", "(target <= 3)"),
+        (
+            "no-change run wall time vs an idle Scrapy process",
+            f"ours {n['median_wall_s']:.2f} s, idle {statistics.median(n['floor_wall_s']):.2f} s",
+            f"{result['nochange_wall_ratio']:.3f} (target <= 2)",
+        ),
+    ]
+
+
+def bench_store(posts: int = 2000) -> dict:
+    """The storage layer alone (posts with images, links, tags, FTS), against the rate the crawl produces posts."""
+    import tempfile
+
+    from . import storage
+    from .dates import utc_now_iso
+    from .pages.post import PostPage
+    from .replica.content import Site
+    from .replica.pages import Renderer
+
+    site = Site(posts=posts, seed=1)
+    renderer = Renderer(site, "https://www.rferl.org")
+    items = [PostPage("https://www.rferl.org" + spec.path, renderer.post(spec)).to_item() for spec in site.posts]
+    with tempfile.TemporaryDirectory() as folder:
+        db = storage.open_db(Path(folder) / "store.db")
+        now = utc_now_iso()
+        started = time.perf_counter()
+        for start in range(0, len(items), 50):
+            with db.atomic():
+                for item in items[start : start + 50]:
+                    storage.save_post(db, item, now)
+        seconds = time.perf_counter() - started
+        db.close()
+    return {"store": {"posts": posts, "seconds": round(seconds, 3), "posts_per_s": round(posts / seconds, 1)}}
+
+
+def _rows_store(result: dict) -> list[tuple[str, str, str]]:
+    s = result["store"]
+    rows = [("storage alone, batches of 50 posts", f"{s['posts_per_s']} posts/s ({s['seconds']} s for {s['posts']})", "")]
+    if "store_ratio" in result:
+        rows[0] = (rows[0][0], rows[0][1] + f"; crawl produces {result['crawl_posts_per_s']} posts/s",
+                   f"{result['store_ratio']:.1f} (target >= 10)")
+    return rows
+
+
+PARTS = {
+    "parse": (bench_parse, _rows_parse),
+    "crawl": (bench_crawl, _rows_crawl),
+    "nochange": (bench_nochange, _rows_nochange),
+    "store": (bench_store, _rows_store),
+    "faults": (bench_faults, _rows_faults),
+}
 
 
 def print_table(rows: list[tuple[str, str, str]]) -> None:
@@ -160,6 +414,13 @@ def main(argv: list[str] | None = None) -> int:
         run, to_rows = PARTS[name]
         result = run()
         results.update(result)
+        if "store" in results and "crawl" in results:
+            # Posts the crawl produces per second: posts of the crawl over its best elapsed time.
+            best = max(results["crawl"]["ours"], key=lambda f: f["pages_per_s"])
+            crawl_rate = results["crawl"]["posts"] / best["elapsed_s"]
+            results["crawl_posts_per_s"] = round(crawl_rate, 1)
+            results["store_ratio"] = round(results["store"]["posts_per_s"] / crawl_rate, 2)
+            result = dict(result, store_ratio=results["store_ratio"], crawl_posts_per_s=results["crawl_posts_per_s"], store=results["store"])
         rows += to_rows(result)
     results["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     out.write_text(json.dumps(results, indent=2) + "\n")

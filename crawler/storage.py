@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -247,8 +247,9 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
 
 
 def _plain(value: Any) -> Any:
+    """Items and their parts as plain dicts and lists (the item classes are flat dataclasses)."""
     if is_dataclass(value):
-        return asdict(value)
+        return dict(vars(value))
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
@@ -262,9 +263,13 @@ _CHILD_COLUMNS = {
 _FLAGS = {"is_lead", "internal"}
 
 
-def stored_form(item: Any) -> dict:
+def _as_post(item: Any) -> dict:
+    return {key: _plain(value) for key, value in ItemAdapter(item).items()}
+
+
+def stored_form(item: Any, post: dict | None = None) -> dict:
     """The fields that make a post's content, as the archive stores them (flags as 0/1)."""
-    post = {key: _plain(value) for key, value in ItemAdapter(item).items()}
+    post = post if post is not None else _as_post(item)
     form = {name: post.get(name) for name in _HASHED_FIELDS if name not in _CHILD_COLUMNS}
     form["authors"] = list(form.get("authors") or [])
     form["tags"] = list(form.get("tags") or [])
@@ -294,6 +299,21 @@ def content_hash(form: dict) -> str:
     return hashlib.sha256(json.dumps(form, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
+# The write path of a post is plain SQL with fixed statements: sqlite-utils' insert and
+# upsert look the table up on every call, which made them most of the cost of storing a
+# post. The schema itself stays sqlite-utils' (ensure_db_shape).
+_POST_INSERT_COLUMNS = [name for name in POST_COLUMNS]
+_POST_UPSERT = (
+    f"INSERT INTO posts ({', '.join(_POST_INSERT_COLUMNS)}) VALUES ({', '.join('?' * len(_POST_INSERT_COLUMNS))}) "
+    "ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in _POST_INSERT_COLUMNS if name not in ("id", "first_seen_at"))
+)
+_CHILD_INSERTS = {
+    table: f"INSERT INTO [{table}] (post_id, {', '.join(columns)}) VALUES (?, {', '.join('?' * len(columns))})"
+    for table, columns in _CHILD_COLUMNS.items()
+}
+
+
 def save_post(db: sqlite_utils.Database, item: Any, now: str) -> str:
     """Write one whole post; returns ``"new"``, ``"updated"`` or ``"unchanged"``.
 
@@ -301,37 +321,41 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str) -> str:
     values, and when that old version was first and last seen. The caller holds the
     transaction (``with db.atomic():``) so that a post is never half-written.
     """
-    post = {key: _plain(value) for key, value in ItemAdapter(item).items()}
-    form = stored_form(item)
+    post = _as_post(item)
+    form = stored_form(item, post)
     digest = content_hash(form)
-    previous = db.execute(
-        "SELECT content_hash, last_changed_at, last_seen_at, removed_at FROM posts WHERE id = ?", [post["id"]]
+    post_id = post["id"]
+    conn = db.conn
+    previous = conn.execute(
+        "SELECT content_hash, last_changed_at, last_seen_at, first_seen_at FROM posts WHERE id = ?", [post_id]
     ).fetchone()
-    http_validators = {"etag": post.get("etag"), "last_modified": post.get("last_modified")}
-    db.execute("DELETE FROM failures WHERE site = ? AND post_id = ?", [post.get("site"), post["id"]])
+    etag, last_modified = post.get("etag"), post.get("last_modified")
+    conn.execute("DELETE FROM failures WHERE site = ? AND post_id = ?", [post.get("site"), post_id])
     if previous is not None and previous[0] == digest:
-        db.execute(
+        conn.execute(
             "UPDATE posts SET last_seen_at = ?, removed_at = NULL, etag = ?, last_modified = ? WHERE id = ?",
-            [now, http_validators["etag"], http_validators["last_modified"], post["id"]],
+            [now, etag, last_modified, post_id],
         )
         return "unchanged"
     if previous is not None:
-        old = load_stored_form(db, post["id"])
+        old = load_stored_form(db, post_id)
         changed = sorted(name for name in form if form[name] != old.get(name))
-        db["revisions"].insert(
-            {
-                "post_id": post["id"],
-                "first_seen_at": previous[1],
-                "last_seen_at": previous[2],
-                "recorded_at": now,
-                "changed_fields": json.dumps(changed),
-                "old_values": json.dumps({name: old.get(name) for name in changed}, ensure_ascii=False),
-                "content_hash": previous[0],
-            }
+        conn.execute(
+            "INSERT INTO revisions (post_id, first_seen_at, last_seen_at, recorded_at, changed_fields, old_values, content_hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                post_id,
+                previous[1],
+                previous[2],
+                now,
+                json.dumps(changed),
+                json.dumps({name: old.get(name) for name in changed}, ensure_ascii=False),
+                previous[0],
+            ],
         )
 
     lead = next((image for image in form["images"] if image["is_lead"]), None) or {}
-    row = {name: post.get(name) for name in POST_COLUMNS if name in post}
+    row = {name: post.get(name) for name in POST_COLUMNS}
     row.update(
         authors=json.dumps(form["authors"], ensure_ascii=False),
         tags=json.dumps(form["tags"], ensure_ascii=False),
@@ -339,27 +363,26 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str) -> str:
         lead_image_caption=lead.get("caption"),
         lead_image_credit=lead.get("credit"),
         content_hash=digest,
+        first_seen_at=previous[3] if previous is not None else now,
         last_seen_at=now,
         last_changed_at=now,
         removed_at=None,
-        **http_validators,
+        etag=etag,
+        last_modified=last_modified,
     )
-    if previous is None:
-        row["first_seen_at"] = now
-    db["posts"].upsert(row, pk="id")
+    conn.execute(_POST_UPSERT, [row[name] for name in _POST_INSERT_COLUMNS])
 
-    post_id = post["id"]
     for table in ("images", "links", "embeds", "post_authors", "post_tags"):
-        db.execute(f"DELETE FROM [{table}] WHERE post_id = ?", [post_id])
-    for table in _CHILD_COLUMNS:
+        conn.execute(f"DELETE FROM [{table}] WHERE post_id = ?", [post_id])
+    for table, columns in _CHILD_COLUMNS.items():
         if form[table]:
-            db[table].insert_all([dict(entry, post_id=post_id) for entry in form[table]])
+            conn.executemany(_CHILD_INSERTS[table], [[post_id, *(entry[c] for c in columns)] for entry in form[table]])
     for name in ("authors", "tags"):
-        for value in form[name]:
-            db.execute(f"INSERT OR IGNORE INTO [{name}] (name) VALUES (?)", [value])
-            db.execute(
+        if form[name]:
+            conn.executemany(f"INSERT OR IGNORE INTO [{name}] (name) VALUES (?)", [[value] for value in form[name]])
+            conn.executemany(
                 f"INSERT OR IGNORE INTO [post_{name}] (post_id, {name[:-1]}_id) SELECT ?, id FROM [{name}] WHERE name = ?",
-                [post_id, value],
+                [[post_id, value] for value in form[name]],
             )
     return "new" if previous is None else "updated"
 

@@ -18,10 +18,9 @@ def clean_text(value: str | None) -> str:
     """
     if not value or value.isspace():
         return ""
-    value = " ".join(value.translate(_ZERO_WIDTH).split())
-    if value.isascii():
-        return value
-    return unicodedata.normalize("NFC", value)
+    if value.isascii():  # no zero-width characters, nothing to compose: the common case
+        return " ".join(value.split())
+    return unicodedata.normalize("NFC", " ".join(value.translate(_ZERO_WIDTH).split()))
 
 
 def join_paragraphs(paragraphs: list[str]) -> str:

@@ -9,6 +9,7 @@ with http or https, with or without ``www.``, with any query string or fragment.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
@@ -126,8 +127,20 @@ def absolute_url(href: str | None, base_url: str) -> str | None:
     href = href.strip()
     if not href:
         return None
-    url = urljoin(base_url, href)
+    if href.startswith(("http://", "https://")):
+        url = href  # already absolute: most links of a post
+    elif href.startswith("/") and not href.startswith("//"):
+        url = _origin(base_url) + href
+    else:
+        url = urljoin(base_url, href)
+        if urlsplit(url).scheme.lower() not in ("http", "https"):
+            return None
     if _NEEDS_QUOTING.search(url):
         url = safe_url_string(url)
-    scheme = urlsplit(url).scheme.lower()
-    return url if scheme in ("http", "https") else None
+    return url
+
+
+@lru_cache(maxsize=64)
+def _origin(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}"

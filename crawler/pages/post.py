@@ -13,7 +13,7 @@ import nh3
 from ..dates import to_utc_iso
 from ..items import Embed, Image, Link, Post
 from ..text import clean_text, join_paragraphs, split_keywords, word_count
-from ..urls import absolute_url, article_id_from_url, canonical_post_url, is_same_site, site_key, site_of, zone_id_from_url
+from ..urls import absolute_url, article_id_from_url, canonical_post_url, site_key, site_of, zone_id_from_url
 from .document import Document, attr, classes, text_of
 
 # Elements whose text is a paragraph of its own in ``body_text``.
@@ -21,6 +21,8 @@ _BLOCKS = frozenset(
     "p h1 h2 h3 h4 h5 h6 blockquote li pre div section article ul ol dl dt dd table tr td th "
     "header footer aside center address".split()
 )
+# Elements that are only text and formatting: no class of theirs changes how they are read.
+_TEXT_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 blockquote li strong b em i u s sub sup q cite abbr code".split())
 # Elements that never hold text of the post.
 _SKIP = frozenset("script style noscript template button form input select textarea svg object iframe video audio".split())
 
@@ -36,7 +38,7 @@ _SANITIZE_ATTRIBUTES = {
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan"},
 }
-_URL_ATTRIBUTES = {"href", "src"}
+_URL_SCHEMES = {"http", "https", "mailto"}
 
 
 def _image_url(img, base_url: str) -> str | None:
@@ -57,6 +59,7 @@ class _BodyWalker:
 
     def __init__(self, base_url: str):
         self.base_url = base_url
+        self.base_site = site_of(base_url)
         self.paragraphs: list[str] = []
         self.dateline: str | None = None
         self.images: list[Image] = []
@@ -95,6 +98,22 @@ class _BodyWalker:
                 self._visit(child, tag)
 
     def _visit(self, node, tag: str) -> None:
+        if tag in _TEXT_TAGS:
+            # Paragraphs, subheadings and inline formatting: the common case, no classes to read.
+            if tag in _BLOCKS:
+                self._flush()
+                self._children(node)
+                self._flush()
+            else:
+                self._children(node)
+            return
+        if tag == "a":
+            self._link(node)
+            self._children(node)
+            return
+        if tag == "br":
+            self._inline.append("\0")
+            return
         if tag in _SKIP:
             self._embed(node, tag)
             return
@@ -106,14 +125,9 @@ class _BodyWalker:
             self._flush()
             self.media_block(node)
             return
-        if tag == "br":
-            self._inline.append("\0")
-            return
         if tag == "img":
             self._image(node, caption=None)
             return
-        if tag == "a":
-            self._link(node)
         if tag in _BLOCKS:
             self._flush()
             self._children(node)
@@ -152,13 +166,14 @@ class _BodyWalker:
         url = absolute_url(anchor.attributes.get("href"), self.base_url)
         if not url:
             return
+        domain = site_of(url)
         self.links.append(
             Link(
                 position=len(self.links),
                 url=url,
                 text=clean_text(text_of(anchor)),
-                domain=site_of(url),
-                internal=is_same_site(url, self.base_url),
+                domain=domain,
+                internal=domain == self.base_site or domain.endswith("." + self.base_site),
             )
         )
 
@@ -173,12 +188,32 @@ class _BodyWalker:
             self.embeds.append(Embed(position=len(self.embeds), kind=_embed_kind(tag, url), url=url))
 
 
+def without_page_chrome(html: str | bytes) -> str | bytes:
+    """The page less its header, navigation and footer, when Pangea's markers are there.
+
+    Everything a post page says lives in ``<head>`` and in ``<div id="content">``; the
+    menus before it and the ``<footer role="contentinfo">`` after it are a third to a half
+    of a page, and parsing them is most of the cost of reading a post. Without both
+    markers, the page is read whole.
+    """
+    markers = (b'<div id="content">', b'<footer role="contentinfo"', b"<body") if isinstance(html, bytes) else (
+        '<div id="content">', '<footer role="contentinfo"', "<body"
+    )
+    start = html.find(markers[0])
+    body = html.find(markers[2])
+    if start < 0 or body < 0 or body > start:
+        return html
+    body_end = html.find(b">" if isinstance(html, bytes) else ">", body) + 1
+    end = html.find(markers[1], start)
+    return html[:body_end] + html[start : end if end > 0 else len(html)]
+
+
 class PostPage:
     """A post page of a Pangea site (``/a/<slug>/<id>.html``)."""
 
     def __init__(self, url: str, html: str | bytes):
         self.url = url
-        self.doc = Document(html)
+        self.doc = Document(without_page_chrome(html))
 
     # --- where the post lives -------------------------------------------------------
     @cached_property
@@ -284,19 +319,12 @@ class PostPage:
     def body_html(self) -> str:
         if self._body_node is None:
             return ""
-        base = self.canonical_url
-
-        def absolute(element: str, attribute: str, value: str) -> str | None:
-            if attribute in _URL_ATTRIBUTES:
-                return absolute_url(value, base)
-            return value
-
         return nh3.clean(
             self._body_node.inner_html,
             tags=_SANITIZE_TAGS,
             attributes=_SANITIZE_ATTRIBUTES,
-            url_schemes={"http", "https", "mailto"},
-            attribute_filter=absolute,
+            url_schemes=_URL_SCHEMES,
+            url_relative=("rewrite_with_base", self.canonical_url),
             link_rel="noopener noreferrer",
             strip_comments=True,
         ).strip()

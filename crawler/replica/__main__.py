@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hostile-post", action="store_true", help="one post full of scripts, event handlers and javascript: links")
     parser.add_argument("--js-index", action="store_true", help="the index list and its Load more are built by a script")
     parser.add_argument("--js-posts", type=int, default=0, metavar="K", help="K posts whose bodies are injected by a script")
+    parser.add_argument("--prerender", action="store_true", help="render every page before serving (for benchmarks)")
     parser.add_argument("--log", action="store_true", help="print a line per request")
     args = parser.parse_args(argv)
     if args.posts < 1:
@@ -72,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"replica: cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)
         return 2
+    if args.prerender:
+        replica.prerender()
     print(replica.base_url, flush=True)
     print(f"blog index: {replica.index_url} ({len(replica.site.posts)} posts, {replica.site.page_count} index pages)", flush=True)
     print("changes: POST /_admin/add?count=N, /_admin/edit?id=ID, /_admin/delete?id=ID", flush=True)

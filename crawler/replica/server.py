@@ -312,6 +312,14 @@ class Replica:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
+    def prerender(self) -> None:
+        """Render every index page and post once, so that serving is a cache lookup."""
+        app = self.app
+        for page in range(self.site.page_count):
+            app.respond(f"/z/{BLOG_ZONE}", f"p={page}" if page else "", {})
+        for post in self.site.posts:
+            app.respond(post.path, "", {})
+
     def __enter__(self) -> "Replica":
         return self.start()
 
