@@ -88,3 +88,26 @@ class FetchFailure:
 # Fields a post of a Pangea blog normally has. Missing ones are counted per run: a field
 # that suddenly goes missing on many posts means the site's markup changed.
 EXPECTED_FIELDS = ("title", "authors", "published_at", "body_text", "tags", "section", "language")
+
+
+@dataclass
+class LiveEntry:
+    """One timestamped entry of a live blog, a record of its own."""
+
+    post_id: int
+    entry_id: int
+    published_at: str | None
+    headline: str | None
+    body_text: str
+    body_html: str
+    url: str | None = None
+    links: list[Link] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+
+
+@dataclass
+class LiveBlogWalk:
+    """A run read a live blog's entries down to its oldest page."""
+
+    post_id: int
+    pages: int

@@ -12,12 +12,15 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from . import storage
 from .dates import to_utc_iso, utc_now_iso
-from .items import EXPECTED_FIELDS, FetchFailure, Post, PostStatus
+from .items import EXPECTED_FIELDS, FetchFailure, LiveBlogWalk, LiveEntry, Post, PostStatus
 from .text import clean_body_text, clean_text, split_keywords, word_count
 from .urls import absolute_url
 
 logger = logging.getLogger(__name__)
 
+# Stats names of what storing an item came to, other than posts new, updated, unchanged...
+_STAT_NAMES = {"entry_new": "entries_new", "entry_updated": "entries_updated", "entry_unchanged": "entries_unchanged",
+               "live_walk": "live_blogs_read", "failed": "pages_failed"}
 _TEXT_FIELDS = ("title", "description", "section", "language", "dateline")
 _DATE_FIELDS = ("published_at", "updated_at")
 
@@ -146,11 +149,16 @@ class SQLitePipeline:
             outcomes = [self._save(item, now) for item in self.pending]
         for outcome in outcomes:
             self.outcomes[outcome] += 1
-            self.stats.inc_value(f"pangea/posts_{outcome}")
+            self.stats.inc_value(f"pangea/{_STAT_NAMES.get(outcome, 'posts_' + outcome)}")
         self.pending = []
         self.last_flush = time.monotonic()
 
     def _save(self, item, now: str) -> str:
+        if isinstance(item, LiveEntry):
+            return "entry_" + storage.save_entry(self.db, item, now)
+        if isinstance(item, LiveBlogWalk):
+            storage.renumber_entries(self.db, item.post_id, now, walk_complete=item.pages > 0)
+            return "live_walk"
         if isinstance(item, FetchFailure):
             spider = self.crawler.spider
             storage.record_failure(
@@ -266,6 +274,8 @@ class SQLitePipeline:
                 errors=errors,
                 fields_missing=missing,
                 failures_left=failures_left,
+                entries_new=self.outcomes["entry_new"],
+                entries_updated=self.outcomes["entry_updated"],
                 message="; ".join(messages) or None,
             )
             total = self.db.execute("SELECT count(*) FROM posts").fetchone()[0]

@@ -80,7 +80,25 @@ CRAWL_RUN_COLUMNS: dict[str, type] = {
     "errors": int,
     "fields_missing": str,
     "failures_left": int,
+    "entries_new": int,
+    "entries_updated": int,
     "message": str,
+}
+
+LIVE_ENTRY_COLUMNS: dict[str, type] = {
+    "post_id": int,
+    "entry_id": int,
+    "position": int,
+    "published_at": str,
+    "headline": str,
+    "body_text": str,
+    "body_html": str,
+    "links": str,
+    "images": str,
+    "url": str,
+    "content_hash": str,
+    "first_seen_at": str,
+    "last_seen_at": str,
 }
 
 # What makes a post changed: everything the site wrote, nothing we add when fetching.
@@ -207,6 +225,7 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
                 "first_seen_at": str,
                 "last_seen_at": str,
                 "recorded_at": str,
+                "entry_id": int,
                 "changed_fields": str,
                 "old_values": str,
                 "content_hash": str,
@@ -215,6 +234,16 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
             foreign_keys=[("post_id", "posts", "id")],
         )
         db["revisions"].create_index(["post_id"])
+    if "live_entries" not in tables:
+        db["live_entries"].create(LIVE_ENTRY_COLUMNS, pk=("post_id", "entry_id"), foreign_keys=[("post_id", "posts", "id")])
+        db["live_entries"].create_index(["published_at"])
+        db["live_entries"].enable_fts(["headline", "body_text"], create_triggers=True, tokenize="porter")
+    if "live_blogs" not in tables:
+        db["live_blogs"].create(
+            {"post_id": int, "entries": int, "newest_entry_at": str, "walk_complete_at": str, "last_seen_at": str},
+            pk="post_id",
+            foreign_keys=[("post_id", "posts", "id")],
+        )
     if "failures" not in tables:
         # Pages a run could not get; the next run tries them again, and a page that
         # finally comes in takes its row away.
@@ -240,7 +269,7 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         )
     for name, sql in VIEWS.items():
         db.create_view(name, sql, replace=True)
-    for table, columns in (("posts", POST_COLUMNS), ("crawl_runs", CRAWL_RUN_COLUMNS)):
+    for table, columns in (("posts", POST_COLUMNS), ("crawl_runs", CRAWL_RUN_COLUMNS), ("revisions", {"entry_id": int})):
         existing = db[table].columns_dict
         for name, kind in columns.items():
             if name not in existing:
@@ -395,6 +424,73 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str) -> str:
     return "new" if previous is None else "updated"
 
 
+_ENTRY_FIELDS = ("published_at", "headline", "body_text", "body_html", "links", "images", "url")
+_ENTRY_UPSERT = (
+    f"INSERT INTO live_entries ({', '.join(LIVE_ENTRY_COLUMNS)}) VALUES ({', '.join('?' * len(LIVE_ENTRY_COLUMNS))}) "
+    "ON CONFLICT (post_id, entry_id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in LIVE_ENTRY_COLUMNS if name not in ("post_id", "entry_id", "first_seen_at"))
+)
+
+
+def save_entry(db: sqlite_utils.Database, item: Any, now: str) -> str:
+    """Write one live blog entry; ``"new"``, ``"updated"`` (old values kept in revisions) or ``"unchanged"``."""
+    entry = _as_post(item)
+    form = {name: entry.get(name) for name in _ENTRY_FIELDS}
+    form["links"] = [{c: (int(bool(link.get(c))) if c in _FLAGS else link.get(c)) for c in _CHILD_COLUMNS["links"]} for link in form["links"] or []]
+    form["images"] = [{c: (int(bool(i.get(c))) if c in _FLAGS else i.get(c)) for c in _CHILD_COLUMNS["images"]} for i in form["images"] or []]
+    digest = content_hash(form)
+    conn = db.conn
+    key = [entry["post_id"], entry["entry_id"]]
+    previous = conn.execute(
+        f"SELECT content_hash, first_seen_at, last_seen_at, {', '.join(_ENTRY_FIELDS)} FROM live_entries "
+        "WHERE post_id = ? AND entry_id = ?",
+        key,
+    ).fetchone()
+    if previous is not None and previous[0] == digest:
+        conn.execute("UPDATE live_entries SET last_seen_at = ? WHERE post_id = ? AND entry_id = ?", [now, *key])
+        return "unchanged"
+    stored = {name: form[name] for name in _ENTRY_FIELDS}
+    stored["links"] = json.dumps(form["links"], ensure_ascii=False)
+    stored["images"] = json.dumps(form["images"], ensure_ascii=False)
+    if previous is not None:
+        old = dict(zip(_ENTRY_FIELDS, previous[3:]))
+        changed = [name for name in _ENTRY_FIELDS if old[name] != stored[name]]
+        conn.execute(
+            "INSERT INTO revisions (post_id, entry_id, first_seen_at, last_seen_at, recorded_at, changed_fields, old_values, content_hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [*key, previous[1], previous[2], now, json.dumps(changed), json.dumps({n: old[n] for n in changed}, ensure_ascii=False), previous[0]],
+        )
+    row = dict(
+        stored,
+        post_id=entry["post_id"],
+        entry_id=entry["entry_id"],
+        position=None,
+        content_hash=digest,
+        first_seen_at=previous[1] if previous is not None else now,
+        last_seen_at=now,
+    )
+    conn.execute(_ENTRY_UPSERT, [row[name] for name in LIVE_ENTRY_COLUMNS])
+    return "new" if previous is None else "updated"
+
+
+def renumber_entries(db: sqlite_utils.Database, post_id: int, now: str, walk_complete: bool = False) -> None:
+    """Positions from the oldest entry (1) up, and the live blog's own row."""
+    conn = db.conn
+    conn.execute(
+        "UPDATE live_entries SET position = ranked.position FROM ("
+        "  SELECT entry_id, row_number() OVER (ORDER BY published_at, entry_id) AS position FROM live_entries WHERE post_id = ?"
+        ") AS ranked WHERE live_entries.post_id = ? AND live_entries.entry_id = ranked.entry_id",
+        [post_id, post_id],
+    )
+    count, newest = conn.execute("SELECT count(*), max(published_at) FROM live_entries WHERE post_id = ?", [post_id]).fetchone()
+    conn.execute(
+        "INSERT INTO live_blogs (post_id, entries, newest_entry_at, walk_complete_at, last_seen_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (post_id) DO UPDATE SET entries = excluded.entries, newest_entry_at = excluded.newest_entry_at, "
+        "walk_complete_at = coalesce(excluded.walk_complete_at, live_blogs.walk_complete_at), last_seen_at = excluded.last_seen_at",
+        [post_id, count, newest, now if walk_complete else None, now],
+    )
+
+
 def mark_unchanged(db: sqlite_utils.Database, post_id: int, now: str) -> bool:
     """A re-check answered 304 Not Modified: the post was seen, unchanged."""
     db.execute("DELETE FROM failures WHERE post_id = ?", [post_id])
@@ -427,6 +523,9 @@ class CrawlState:
     index_complete: bool = False
     failed_posts: dict[int, str] = field(default_factory=dict)
     failed_index_pages: list[str] = field(default_factory=list)
+    # Live blogs: the entries stored of each, and whether a run read them all once.
+    live_entries: dict[int, set[int]] = field(default_factory=dict)
+    live_walk_complete: set[int] = field(default_factory=set)
 
 
 def crawl_state(db: sqlite_utils.Database, site: str, zone: int | None, recheck_since: str) -> CrawlState:
@@ -439,6 +538,20 @@ def crawl_state(db: sqlite_utils.Database, site: str, zone: int | None, recheck_
             state.recheck.append(post_id)
     row = db.execute("SELECT index_complete_at FROM blogs WHERE site = ? AND zone = ?", [site, zone]).fetchone()
     state.index_complete = bool(row and row[0])
+    for post_id, complete in db.execute(
+        "SELECT live_blogs.post_id, walk_complete_at FROM live_blogs JOIN posts ON posts.id = live_blogs.post_id WHERE posts.site = ?",
+        [site],
+    ):
+        state.live_entries[post_id] = set()
+        if complete:
+            state.live_walk_complete.add(post_id)
+        # A live blog grows without its publication date moving: it is re-checked every run.
+        if post_id in state.known and not state.known[post_id].removed and post_id not in state.recheck:
+            state.recheck.append(post_id)
+    for post_id, entry_id in db.execute(
+        "SELECT post_id, entry_id FROM live_entries WHERE post_id IN (SELECT post_id FROM live_blogs)"
+    ):
+        state.live_entries.setdefault(post_id, set()).add(entry_id)
     for kind, url, post_id in db.execute(
         "SELECT kind, url, post_id FROM failures WHERE site = ? AND (blog_zone = ? OR blog_zone IS NULL)", [site, zone]
     ):

@@ -188,6 +188,19 @@ class _BodyWalker:
             self.embeds.append(Embed(position=len(self.embeds), kind=_embed_kind(tag, url), url=url))
 
 
+def sanitize_html(html: str, base_url: str) -> str:
+    """A body's HTML with nothing active left in it, and its URLs absolute."""
+    return nh3.clean(
+        html,
+        tags=_SANITIZE_TAGS,
+        attributes=_SANITIZE_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        url_relative=("rewrite_with_base", base_url),
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    ).strip()
+
+
 def without_page_chrome(html: str | bytes) -> str | bytes:
     """The page less its header, navigation and footer, when Pangea's markers are there.
 
@@ -319,15 +332,7 @@ class PostPage:
     def body_html(self) -> str:
         if self._body_node is None:
             return ""
-        return nh3.clean(
-            self._body_node.inner_html,
-            tags=_SANITIZE_TAGS,
-            attributes=_SANITIZE_ATTRIBUTES,
-            url_schemes=_URL_SCHEMES,
-            url_relative=("rewrite_with_base", self.canonical_url),
-            link_rel="noopener noreferrer",
-            strip_comments=True,
-        ).strip()
+        return sanitize_html(self._body_node.inner_html, self.canonical_url)
 
     @cached_property
     def images(self) -> list[Image]:

@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hostile-post", action="store_true", help="one post full of scripts, event handlers and javascript: links")
     parser.add_argument("--js-index", action="store_true", help="the index list and its Load more are built by a script")
     parser.add_argument("--js-posts", type=int, default=0, metavar="K", help="K posts whose bodies are injected by a script")
+    parser.add_argument("--live-entries", type=int, default=0, metavar="N", help="include the blog's live blog with N entries")
+    parser.add_argument("--live-json-ld", action="store_true", help="describe the live blog's entries in JSON-LD too")
     parser.add_argument("--prerender", action="store_true", help="render every page before serving (for benchmarks)")
     parser.add_argument("--log", action="store_true", help="print a line per request")
     args = parser.parse_args(argv)
@@ -69,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             hostile_post=args.hostile_post,
             js_index=args.js_index,
             js_posts=args.js_posts,
+            live_entries=args.live_entries,
+            live_json_ld=args.live_json_ld,
         )
     except OSError as error:
         print(f"replica: cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)

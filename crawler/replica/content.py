@@ -121,10 +121,98 @@ class PostSpec:
     lead_image: ImageSpec | None
     dateline: str | None
     blocks: list[Block] = field(default_factory=list)
+    live: "LiveBlog | None" = None
 
     @property
     def path(self) -> str:
         return f"/a/{self.slug}/{self.id}.html"
+
+
+@dataclass
+class Entry:
+    """One timestamped entry of a live blog."""
+
+    id: int
+    published: datetime  # UTC
+    headline: str
+    paragraphs: list[str]  # HTML
+    image: ImageSpec | None = None
+
+
+@dataclass
+class LiveBlog:
+    """A live blog's own parts: the pinned summary and the entries, newest first."""
+
+    summary_title: str
+    summary_items: list[str]
+    entries: list[Entry]
+    per_page: int = 10
+    json_ld: bool = False
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-len(self.entries) // self.per_page))
+
+    def page(self, number: int) -> list[Entry]:
+        return self.entries[number * self.per_page : (number + 1) * self.per_page]
+
+    def page_of(self, entry_id: int) -> int:
+        for index, entry in enumerate(self.entries):
+            if entry.id == entry_id:
+                return index // self.per_page
+        return 0
+
+
+LIVE_BLOG_ID = 27363628
+LIVE_BLOG_SLUG = "live-blog-syria-islamic-state-isis"
+LIVE_BLOG_NOTE = "* NOTE: Live blog posts are time-stamped according to Central European Time (CET)."
+# Entries run across the change to summer time (27 March 2016, 02:00 CET -> 03:00 CEST).
+LIVE_BLOG_FIRST_ENTRY = datetime(2016, 3, 24, 7, 30, tzinfo=timezone.utc)
+
+
+def _entry(rng: random.Random, entry_id: int, moment: datetime) -> Entry:
+    place, country = rng.choice(PLACES)
+    actor = rng.choice(ACTORS)
+    headline = f"{actor[0].upper()}{actor[1:]} {rng.choice(ACTIONS)} in {place}"
+    paragraphs = [_paragraph(rng, []) for _ in range(rng.randint(1, 3))]
+    if rng.random() < 0.3:
+        site = rng.choice(EXTERNAL_SITES)
+        paragraphs.append(
+            f'Video of the scene was posted by <a class="wsw__a" href="https://{site}/live/{entry_id}">{site.split(".")[0].replace("-", " ").title()}</a>.'
+        )
+    image = _image(rng, f"A photograph from {place}, {country}.") if rng.random() < 0.2 else None
+    return Entry(id=entry_id, published=moment, headline=headline, paragraphs=paragraphs, image=image)
+
+
+def live_blog_spec(rng: random.Random, entries: int, json_ld: bool) -> PostSpec:
+    moments, moment = [], LIVE_BLOG_FIRST_ENTRY
+    for _ in range(entries):
+        moments.append(moment)
+        moment += timedelta(minutes=rng.randint(150, 600))
+    entry_list = [_entry(rng, 78000 + 37 * i + rng.randint(0, 30), m) for i, m in enumerate(moments)]
+    entry_list.reverse()  # newest first, as the page shows them
+    published = datetime(2015, 11, 17, 9, 0, tzinfo=timezone.utc)
+    return PostSpec(
+        id=LIVE_BLOG_ID,
+        slug=LIVE_BLOG_SLUG,
+        title="Live Blog: Tracking Islamic State",
+        description="Follow all of the latest developments as they happen.",
+        published=published,
+        modified=entry_list[0].published if entry_list else published,
+        authors=[AUTHORS[1]],
+        tags=["Islamic State", "Syria", "Iraq"],
+        zone=BLOG_ZONE,
+        section=BLOG_TITLE,
+        lead_image=_image(rng, "Smoke rises over the town in a photograph taken from across the border."),
+        dateline=None,
+        blocks=[],
+        live=LiveBlog(
+            summary_title="Latest News For February 29",
+            summary_items=[f"-- {_sentence(rng)}" for _ in range(4)],
+            entries=entry_list,
+            json_ld=json_ld,
+        ),
+    )
 
 
 def slugify(title: str) -> str:
@@ -292,6 +380,8 @@ class Site:
         hostile_post: bool = False,
         js_index: bool = False,
         js_posts: int = 0,
+        live_entries: int = 0,
+        live_json_ld: bool = False,
     ):
         if posts < 1:
             raise ValueError("--posts must be at least 1 (the seed post)")
@@ -309,6 +399,12 @@ class Site:
         for moment in moments:
             moment = moment.replace(second=0, microsecond=0)
             specs.append(generate_post(rng, self._new_id(moment), moment))
+        if live_entries and len(specs) > 2:
+            # The live blog takes the place of the generated post nearest its real date.
+            live = live_blog_spec(random.Random(f"{seed}-live"), live_entries, live_json_ld)
+            nearest = min(specs[1:], key=lambda p: abs((p.published - live.published).total_seconds()))
+            specs[specs.index(nearest)] = live
+            self._used.add(live.id)
         if hostile_post and len(specs) > 2:
             # The second-newest post is replaced by one full of active content.
             newest = max(specs[1:], key=lambda p: p.published)
@@ -385,6 +481,30 @@ class Site:
         spec.modified = at.astimezone(timezone.utc).replace(microsecond=0)
         self._changed()
         return spec
+
+    @property
+    def live_blog(self) -> PostSpec | None:
+        return next((p for p in self.posts if p.live is not None), None)
+
+    def add_entries(self, count: int, at: datetime) -> list[Entry]:
+        """New entries at the top of the live blog, the newest at ``at``, twenty minutes apart."""
+        spec = self.live_blog
+        newest = max(e.id for e in spec.live.entries)
+        added = [
+            _entry(self._mutations, newest + 41 * (count - i), at - timedelta(minutes=20 * i)) for i in range(count)
+        ]
+        spec.live.entries[:0] = added
+        spec.modified = at
+        self._changed()
+        return added
+
+    def edit_entry(self, entry_id: int) -> Entry:
+        spec = self.live_blog
+        entry = next(e for e in spec.live.entries if e.id == entry_id)
+        entry.headline += " (Updated)"
+        entry.paragraphs.append(f"UPDATE: {_sentence(self._mutations)}")
+        self._changed()
+        return entry
 
     def delete_post(self, post_id: int) -> PostSpec:
         """The post leaves the index and its pages answer 404."""

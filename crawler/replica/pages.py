@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from datetime import datetime, timezone
 from html import escape
 from zoneinfo import ZoneInfo
 
-from .content import BLOG_ABOUT, BLOG_TAGLINE, BLOG_TITLE, BLOG_ZONE, SITE_NAME, Block, PostSpec, Site
+from .content import BLOG_ABOUT, BLOG_TAGLINE, BLOG_TITLE, BLOG_ZONE, LIVE_BLOG_NOTE, SITE_NAME, Block, PostSpec, Site
 
 PRAGUE = ZoneInfo("Europe/Prague")
 FEED_PATH = f"/api/z{BLOG_ZONE}/rss.xml"
@@ -49,6 +50,28 @@ def _ld_date(moment: datetime) -> str:
 
 def _q(value: str) -> str:
     return escape(value, quote=True)
+
+
+def live_stamp(moment: datetime) -> str:
+    """How the live blog stamps an entry: ``16:52 29.2.2016``, in Prague time (CET or CEST)."""
+    local = moment.astimezone(PRAGUE)
+    return f"{local:%H:%M} {local.day}.{local.month}.{local.year}"
+
+
+def _figure(image) -> str:
+    return f"""<div class="wsw__embed">
+<figure class="media-image js-media-expand">
+<div class="img-wrap">
+<div class="thumb">
+<img alt="{_q(image.caption)}" src="{_q(image.url)}" />
+</div>
+<span class="ico ico-fullscreen ico--media-expand ico--rounded" />
+</div>
+<figcaption>
+<span class="caption">{escape(image.caption)}</span>
+</figcaption>
+</figure>
+</div>"""
 
 
 def _head(title: str, description: str, canonical: str, extra: str = "") -> str:
@@ -222,6 +245,14 @@ class Renderer:
         items = "\n".join(
             f'<li class="col-xs-12 col-sm-12 col-md-12 col-lg-12 mb-grid">\n{_media_block(p, self._index_href(p))}\n</li>' for p in posts
         )
+        for post in posts:
+            if post.live is not None:
+                # The index also links the live blog's newest entries by their permalinks.
+                for entry in post.live.entries[:2]:
+                    spec = PostSpec(post.id, post.slug, entry.headline, "", entry.published, entry.published,
+                                    post.authors, [], post.zone, post.section, None, None)
+                    href = self.entry_url(post, entry, 0)[len(self.base_url):]
+                    items += "\n" + f'<li class="col-xs-12 col-sm-12 col-md-12 col-lg-12 mb-grid">\n{_media_block(spec, href)}\n</li>'
         if page == 1 and posts:
             # A story of a sister site in the blog's list: a post URL on another host.
             items += "\n" + f'<li class="col-xs-12 col-sm-12 col-md-12 col-lg-12 mb-grid">\n{_media_block(posts[-1], SISTER_SITE_POST)}\n</li>'
@@ -291,20 +322,7 @@ class Renderer:
         if block.kind == "h2":
             return f"<h2>{escape(block.html)}</h2>"
         if block.kind == "image":
-            image = block.image
-            return f"""<div class="wsw__embed">
-<figure class="media-image js-media-expand">
-<div class="img-wrap">
-<div class="thumb">
-<img alt="{_q(image.caption)}" src="{_q(image.url)}" />
-</div>
-<span class="ico ico-fullscreen ico--media-expand ico--rounded" />
-</div>
-<figcaption>
-<span class="caption">{escape(image.caption)}</span>
-</figcaption>
-</figure>
-</div>"""
+            return _figure(block.image)
         if block.kind == "video":
             return f"""<div class="wsw__embed">
 <div class="external-content-placeholder">
@@ -339,9 +357,58 @@ class Renderer:
             data["image"] = {"width": 1080, "height": 608, "@type": "ImageObject", "url": post.lead_image.url}
         return data
 
-    def post(self, post: PostSpec) -> str:
+    def entry_url(self, post: PostSpec, entry, page: int) -> str:
+        return self.absolute(f"/a/{post.slug}/{post.id}/lbl{page}lbi{entry.id}.html")
+
+    def live_section(self, post: PostSpec, page: int) -> str:
+        """A page of a live blog's entries, newest first, and the link to older ones."""
+        live = post.live
+        items = []
+        for entry in live.page(page):
+            paragraphs = "\n".join(f"<p>{html}</p>" for html in entry.paragraphs)
+            image = _figure(entry.image) + "\n" if entry.image else ""
+            items.append(
+                f"""<li class="liveblog__item" id="lbi{entry.id}">
+<div class="liveblog__item-meta"><a class="liveblog__item-link" href="{_q(self.entry_url(post, entry, page))}"><span class="liveblog__item-time">{live_stamp(entry.published)}</span></a></div>
+<h2 class="liveblog__item-title">{escape(entry.headline)}</h2>
+<div class="wsw liveblog__item-content">
+{image}{paragraphs}
+</div>
+</li>"""
+            )
+        more = ""
+        if page + 1 < live.page_count:
+            more = f"""<p class="buttons btn--load-more">
+<a class="btn link-showMore btn__text" href="{post.path}?p={page + 1}" title="Load more">Load more</a>
+</p>"""
+        return f"""<div class="liveblog">
+<ul class="liveblog__items">
+{chr(10).join(items)}
+</ul>
+{more}
+</div>
+"""
+
+    def live_ld(self, post: PostSpec, page: int) -> dict:
+        data = self.post_ld(post)
+        data["@type"] = "LiveBlogPosting"
+        data["coverageStartTime"] = _ld_date(post.published)
+        data["liveBlogUpdate"] = [
+            {
+                "@type": "BlogPosting",
+                "headline": entry.headline,
+                "datePublished": entry.published.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "url": self.entry_url(post, entry, page),
+                "articleBody": " ".join(re.sub(r"<[^>]+>", "", html) for html in entry.paragraphs),
+            }
+            for entry in post.live.page(page)
+        ]
+        return data
+
+    def post(self, post: PostSpec, page: int = 0) -> str:
         canonical = self.absolute(post.path)
-        ld = json.dumps(self.post_ld(post)).replace("</", "<\\/").replace("'", "\\u0027")
+        ld_data = self.live_ld(post, page) if post.live is not None and post.live.json_ld else self.post_ld(post)
+        ld = json.dumps(ld_data).replace("</", "<\\/").replace("'", "\\u0027")
         extra = f'<link rel="amphtml" href="{_q(self.absolute(f"/amp/{post.slug}/{post.id}.html"))}" />\n'
         if post.tags:
             extra += f'<meta name="keywords" content="{_q(", ".join(post.tags))}" />\n'
@@ -371,6 +438,13 @@ class Renderer:
 </div>"""
         dateline = f'<span class="dateline">{escape(post.dateline)}&nbsp;</span>\n' if post.dateline else ""
         body = "\n".join(self._block(b) for b in post.blocks)
+        live_section = ""
+        if post.live is not None:
+            summary = [f"<p><strong>{escape(post.live.summary_title)}</strong></p>"]
+            summary += [f"<p>{escape(item)}</p>" for item in post.live.summary_items]
+            summary.append(f"<p>{escape(LIVE_BLOG_NOTE)}</p>")
+            body = "\n".join(summary)
+            live_section = self.live_section(post, page)
         body_script = ""
         if post.id in self.site.js_post_ids:
             # The body arrives by script: without JavaScript the page's .wsw is empty.
@@ -437,7 +511,7 @@ class Renderer:
 <div class="wsw">
 {dateline}{body}
 </div>
-{body_script}</div>
+{body_script}{live_section}</div>
 </div>
 <div class="col-xs-12 col-sm-12 col-md-4 col-lg-4 pull-left design-top-offset">
 {_about_box()}{_story_list("Latest Posts", same_blog, f"/z/{BLOG_ZONE}")}{_story_list("Related", related)}</div>

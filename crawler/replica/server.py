@@ -17,7 +17,7 @@ from .content import BLOG_ZONE, Site
 from .faults import FaultPlan, empty_index, malform
 from .pages import FEED_PATH, Renderer
 
-_POST = re.compile(r"^/(?P<kind>a|content|amp)/(?:(?P<slug>[^/]+)/)?(?P<id>\d+)(?:/lbl\d+lbi\d+)?\.html$")
+_POST = re.compile(r"^/(?P<kind>a|content|amp)/(?:(?P<slug>[^/]+)/)?(?P<id>\d+)(?:/lbl(?P<page>\d+)lbi(?P<entry>\d+))?\.html$")
 _SITEMAP = re.compile(r"^/sitemap_rferl_(?P<n>\d+)\.xml\.gz$")
 
 
@@ -68,6 +68,18 @@ class ReplicaApp:
             self._cache.clear()
         return [spec.id for spec in added]
 
+    def add_entries(self, count: int) -> list[int]:
+        with self._lock:
+            added = self.site.add_entries(count, at=datetime.now(timezone.utc))
+            self._cache.clear()
+        return [entry.id for entry in added]
+
+    def edit_entry(self, entry_id: int) -> int:
+        with self._lock:
+            self.site.edit_entry(entry_id)
+            self._cache.clear()
+        return entry_id
+
     def edit_post(self, post_id: int) -> int:
         with self._lock:
             self.site.edit_post(post_id, at=datetime.now(timezone.utc))
@@ -88,6 +100,8 @@ class ReplicaApp:
                 result = {"added": self.add_posts(int(params.get("count", "1")))}
             elif path == "/_admin/edit":
                 result = {"edited": self.edit_post(int(params["id"]))}
+            elif path == "/_admin/add-entries":
+                result = {"added": self.add_entries(int(params.get("count", "1")))}
             elif path == "/_admin/delete":
                 result = {"deleted": self.delete_post(int(params["id"]))}
             else:
@@ -199,7 +213,19 @@ class ReplicaApp:
                 return Response(301, b"", Location=render.absolute(post.path))
             if match["kind"] == "amp":
                 return self._html(render.amp(post), post.modified)
-            return self._html(render.post(post), post.modified)
+            page = 0
+            if post.live is not None:
+                # A live blog pages its entries with ?p=N; an entry's permalink shows its page.
+                if match["entry"]:
+                    page = post.live.page_of(int(match["entry"]))
+                else:
+                    try:
+                        page = int(parse_qs(query).get("p", ["0"])[0])
+                    except ValueError:
+                        page = 0
+                if not 0 <= page < post.live.page_count:
+                    return Response(404, _NOT_FOUND)
+            return self._html(render.post(post, page), post.modified)
         if path == FEED_PATH:
             return Response(200, render.rss().encode("utf-8"), "application/rss+xml; charset=utf-8")
         if path == "/sitemap.xml":
@@ -285,9 +311,18 @@ class Replica:
         hostile_post: bool = False,
         js_index: bool = False,
         js_posts: int = 0,
+        live_entries: int = 0,
+        live_json_ld: bool = False,
     ):
         self.site = Site(
-            posts=posts, seed=seed, latest=latest, hostile_post=hostile_post, js_index=js_index, js_posts=js_posts
+            posts=posts,
+            seed=seed,
+            latest=latest,
+            hostile_post=hostile_post,
+            js_index=js_index,
+            js_posts=js_posts,
+            live_entries=live_entries,
+            live_json_ld=live_json_ld,
         )
         handler = type("Handler", (_Handler,), {"log_requests": log_requests})
         self.server = _Server((host, port), handler)

@@ -31,8 +31,9 @@ from scrapy.http import TextResponse
 
 from .. import storage
 from ..checks import check_mode, check_recheck_days, check_render, check_start_url
-from ..items import FetchFailure, PostStatus
+from ..items import FetchFailure, LiveBlogWalk, PostStatus
 from ..pages.index import IndexPage
+from ..pages.liveblog import LiveBlogPage
 from ..pages.post import PostPage
 from ..rendering import LOAD_MORE, close_page, load_everything, render_meta
 from ..urls import article_id_from_url, canonical_post_url, is_same_site, on_host_of, site_key, site_of, zone_id_from_url
@@ -369,13 +370,15 @@ class BlogSpider(scrapy.Spider):
             for item in self.retry_or_give_up(response, "not an HTML page"):
                 yield item
             return
-        post = PostPage(response.url, html).to_item()
+        post_page = PostPage(response.url, html)
+        post = post_page.to_item()
         if post is None:
             stats.inc_value("pangea/post_pages_unreadable")
             for item in self.give_up(response.request, "not a post page"):
                 yield item
             return
-        if not post.body_text and page is None:
+        live = LiveBlogPage(post_page)
+        if not post.body_text and page is None and not live.is_live_blog:
             # The body is empty without JavaScript: a browser may show it.
             if self.render == "never":
                 for item in self.give_up(response.request, "its body needs a browser (render=never)"):
@@ -391,3 +394,54 @@ class BlogSpider(scrapy.Spider):
             post.etag = response.headers.get("ETag", b"").decode("latin-1") or None
             post.last_modified = response.headers.get("Last-Modified", b"").decode("latin-1") or None
         yield post
+        if live.is_live_blog:
+            for item in self.live_entries(live):
+                yield item
+
+    # --- live blogs -----------------------------------------------------------------------
+    def live_entries(self, live: LiveBlogPage):
+        """A live blog page's entries, and its older page when the run still needs it.
+
+        Older pages are read while the page shows no stored entry (new entries go on),
+        while its entries are inside the recheck window (edits are caught), in full mode,
+        and until a first walk has read the whole live blog once.
+        """
+        stats = self.crawler.stats
+        stats.inc_value("pangea/live_pages")
+        entries = live.entries
+        for entry in entries:
+            yield entry
+        post_id = live.post_id
+        known = self.state.live_entries.get(post_id, set())
+        next_url = live.next_page_url
+        if next_url is None:
+            yield LiveBlogWalk(post_id=post_id, pages=live.page_number + 1)
+            return
+        window_start = (datetime.now(timezone.utc) - timedelta(days=self.recheck_days)).isoformat()
+        needed = (
+            self.mode == "full"
+            or post_id not in self.state.live_walk_complete
+            or not any(entry.entry_id in known for entry in entries)
+            or any((entry.published_at or "") >= window_start for entry in entries[-1:])
+        )
+        if needed:
+            yield scrapy.Request(
+                on_host_of(next_url, self.start_url),
+                callback=self.parse_live_page,
+                cb_kwargs={"post_id": post_id},
+                errback=self.fetch_failed,
+                priority=POST_PRIORITY + 1,
+            )
+        else:
+            yield LiveBlogWalk(post_id=post_id, pages=0)
+
+    def parse_live_page(self, response, post_id: int):
+        html = html_of(response)
+        if html is None:
+            yield from self.retry_or_give_up(response, "not an HTML page")
+            return
+        live = LiveBlogPage(PostPage(response.url, html))
+        if not live.entries:
+            yield from self.retry_or_give_up(response, "live blog page lists no entries")
+            return
+        yield from self.live_entries(live)
