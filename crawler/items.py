@@ -53,6 +53,7 @@ class Post:
     embeds: list[Embed] = field(default_factory=list)
     # Set by the spider and the pipelines, not by the page parser.
     blog_zone: int | None = None
+    blog_site: str | None = None
     fetched_url: str | None = None
     fetched_at: str | None = None
     etag: str | None = None
@@ -73,6 +74,7 @@ class PostStatus:
     id: int
     url: str
     status: str
+    site: str = ""
 
 
 @dataclass
@@ -94,6 +96,7 @@ EXPECTED_FIELDS = ("title", "authors", "published_at", "body_text", "tags", "sec
 class LiveEntry:
     """One timestamped entry of a live blog, a record of its own."""
 
+    site: str
     post_id: int
     entry_id: int
     published_at: str | None
@@ -107,7 +110,8 @@ class LiveEntry:
 
 @dataclass
 class LiveBlogWalk:
-    """A run read a live blog's entries down to its oldest page."""
+    """A run is done with a live blog's entries; ``pages`` > 0 when it read them down to the oldest page."""
 
+    site: str
     post_id: int
     pages: int

@@ -157,7 +157,7 @@ class SQLitePipeline:
         if isinstance(item, LiveEntry):
             return "entry_" + storage.save_entry(self.db, item, now)
         if isinstance(item, LiveBlogWalk):
-            storage.renumber_entries(self.db, item.post_id, now, walk_complete=item.pages > 0)
+            storage.renumber_entries(self.db, item.site, item.post_id, now, walk_complete=item.pages > 0)
             return "live_walk"
         if isinstance(item, FetchFailure):
             spider = self.crawler.spider
@@ -174,8 +174,8 @@ class SQLitePipeline:
             return "failed"
         if isinstance(item, PostStatus):
             if item.status == "removed":
-                return "removed" if storage.mark_removed(self.db, item.id, now) else "unchanged"
-            storage.mark_unchanged(self.db, item.id, now)
+                return "removed" if storage.mark_removed(self.db, item.site, item.id, now) else "unchanged"
+            storage.mark_unchanged(self.db, item.site, item.id, now)
             return "unchanged"
         return storage.save_post(self.db, item, now)
 

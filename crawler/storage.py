@@ -28,9 +28,9 @@ class StorageError(Exception):
 
 # Columns of ``posts`` in order, with their types. Lists are stored as JSON.
 POST_COLUMNS: dict[str, type] = {
+    "site": str,
     "id": int,
     "url": str,
-    "site": str,
     "title": str,
     "description": str,
     "authors": str,
@@ -40,6 +40,7 @@ POST_COLUMNS: dict[str, type] = {
     "section": str,
     "zone": int,
     "blog_zone": int,
+    "blog_site": str,
     "language": str,
     "dateline": str,
     "body_text": str,
@@ -86,6 +87,7 @@ CRAWL_RUN_COLUMNS: dict[str, type] = {
 }
 
 LIVE_ENTRY_COLUMNS: dict[str, type] = {
+    "site": str,
     "post_id": int,
     "entry_id": int,
     "position": int,
@@ -113,28 +115,37 @@ VIEWS = {
     # One row per post with its author and tag names joined, and the month it appeared.
     "post_list": """
 SELECT
+  posts.site,
   posts.id,
   posts.published_at,
   substr(posts.published_at, 1, 7) AS month,
   posts.title,
   (SELECT group_concat(name, ', ') FROM (
      SELECT authors.name FROM post_authors JOIN authors ON authors.id = post_authors.author_id
-     WHERE post_authors.post_id = posts.id ORDER BY authors.name)) AS author_names,
+     WHERE post_authors.site = posts.site AND post_authors.post_id = posts.id ORDER BY authors.name)) AS author_names,
   posts.authors,
   posts.tags,
   posts.section,
-  coalesce(blogs.title, 'zone ' || posts.blog_zone) AS blog,
-  posts.site,
+  (SELECT group_concat(coalesce(blogs.title, 'zone ' || post_blogs.zone), ', ')
+     FROM post_blogs LEFT JOIN blogs ON blogs.site = post_blogs.blog_site AND blogs.zone = post_blogs.zone
+     WHERE post_blogs.site = posts.site AND post_blogs.post_id = posts.id) AS blog,
   posts.word_count,
   posts.url,
-  posts.removed_at
+  posts.removed_at,
+  posts.rowid AS search_key
 FROM posts
-LEFT JOIN blogs ON blogs.site = posts.site AND blogs.zone = posts.blog_zone
 """,
     # Every link of every post with the post's date and title: who the blog cites.
     "cited_links": """
-SELECT links.post_id, posts.published_at, posts.title, links.position, links.text, links.url, links.domain, links.internal
-FROM links JOIN posts ON posts.id = links.post_id
+SELECT links.site, links.post_id, posts.published_at, posts.title, links.position, links.text, links.url, links.domain, links.internal
+FROM links JOIN posts ON posts.site = links.site AND posts.id = links.post_id
+""",
+    # Live blog entries with the title of the live blog they belong to, newest first.
+    "live_entry_list": """
+SELECT live_entries.site, live_entries.post_id, posts.title AS live_blog, live_entries.entry_id, live_entries.position,
+  live_entries.published_at, live_entries.headline, live_entries.body_text, live_entries.url,
+  live_entries.rowid AS search_key
+FROM live_entries JOIN posts ON posts.site = live_entries.site AND posts.id = live_entries.post_id
 """,
 }
 
@@ -180,69 +191,78 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         # run fetches again. It saves a disk flush per transaction.
         db.execute("PRAGMA synchronous = NORMAL")
     tables = set(db.table_names())
+    # A post is its site and its numeric id: ids are unique on one host (and across the
+    # RFE/RL network), not across Pangea sites, and one archive may hold several sites.
+    post_key = [(("site", "post_id"), "posts", ("site", "id"))]
     if "posts" not in tables:
-        db["posts"].create(POST_COLUMNS, pk="id", not_null={"url", "site"})
+        db["posts"].create(POST_COLUMNS, pk=("site", "id"), not_null={"url", "site"})
         db["posts"].create_index(["published_at"])
-        db["posts"].create_index(["blog_zone", "published_at"])
-    if "images" not in tables:
-        db["images"].create(
-            {"post_id": int, "position": int, "url": str, "caption": str, "credit": str, "is_lead": int},
-            pk=("post_id", "position"),
-            foreign_keys=[("post_id", "posts", "id")],
-        )
+        db["posts"].create_index(["id"])
+    children = {
+        "images": {"position": int, "url": str, "caption": str, "credit": str, "is_lead": int},
+        "links": {"position": int, "url": str, "text": str, "domain": str, "internal": int},
+        "embeds": {"position": int, "kind": str, "url": str},
+    }
+    for table, columns in children.items():
+        if table not in tables:
+            db[table].create(
+                {"site": str, "post_id": int, **columns}, pk=("site", "post_id", "position"), foreign_keys=post_key
+            )
     if "links" not in tables:
-        db["links"].create(
-            {"post_id": int, "position": int, "url": str, "text": str, "domain": str, "internal": int},
-            pk=("post_id", "position"),
-            foreign_keys=[("post_id", "posts", "id")],
-        )
         db["links"].create_index(["domain"])
-    if "embeds" not in tables:
-        db["embeds"].create(
-            {"post_id": int, "position": int, "kind": str, "url": str},
-            pk=("post_id", "position"),
-            foreign_keys=[("post_id", "posts", "id")],
-        )
     for name in ("authors", "tags"):
         if name not in tables:
             db[name].create({"id": int, "name": str}, pk="id", not_null={"name"})
             db[name].create_index(["name"], unique=True)
-        join = f"post_{name}"
+        join, column = f"post_{name}", f"{name[:-1]}_id"
         if join not in tables:
             db[join].create(
-                {"post_id": int, f"{name[:-1]}_id": int},
-                pk=("post_id", f"{name[:-1]}_id"),
-                foreign_keys=[("post_id", "posts", "id"), (f"{name[:-1]}_id", name, "id")],
+                {"site": str, "post_id": int, column: int},
+                pk=("site", "post_id", column),
+                foreign_keys=post_key + [(column, name, "id")],
             )
-            db[join].create_index([f"{name[:-1]}_id"])
+            db[join].create_index([column])
+    if "blogs" not in tables:
+        db["blogs"].create(
+            {"site": str, "zone": int, "title": str, "index_complete_at": str, "last_run_at": str},
+            pk=("site", "zone"),
+        )
+    if "post_blogs" not in tables:
+        # Every blog (zone) a post was found listed in: a post can belong to several.
+        db["post_blogs"].create(
+            {"site": str, "post_id": int, "blog_site": str, "zone": int, "first_seen_at": str},
+            pk=("site", "post_id", "blog_site", "zone"),
+            foreign_keys=post_key + [(("blog_site", "zone"), "blogs", ("site", "zone"))],
+        )
     if "crawl_runs" not in tables:
         db["crawl_runs"].create(CRAWL_RUN_COLUMNS, pk="id")
     if "revisions" not in tables:
         db["revisions"].create(
             {
                 "id": int,
+                "site": str,
                 "post_id": int,
+                "entry_id": int,
                 "first_seen_at": str,
                 "last_seen_at": str,
                 "recorded_at": str,
-                "entry_id": int,
                 "changed_fields": str,
                 "old_values": str,
                 "content_hash": str,
             },
             pk="id",
-            foreign_keys=[("post_id", "posts", "id")],
+            foreign_keys=post_key,
         )
-        db["revisions"].create_index(["post_id"])
+        db["revisions"].create_index(["site", "post_id"])
     if "live_entries" not in tables:
-        db["live_entries"].create(LIVE_ENTRY_COLUMNS, pk=("post_id", "entry_id"), foreign_keys=[("post_id", "posts", "id")])
+        db["live_entries"].create(LIVE_ENTRY_COLUMNS, pk=("site", "post_id", "entry_id"), foreign_keys=post_key)
         db["live_entries"].create_index(["published_at"])
         db["live_entries"].enable_fts(["headline", "body_text"], create_triggers=True, tokenize="porter")
     if "live_blogs" not in tables:
         db["live_blogs"].create(
-            {"post_id": int, "entries": int, "newest_entry_at": str, "walk_complete_at": str, "last_seen_at": str},
-            pk="post_id",
-            foreign_keys=[("post_id", "posts", "id")],
+            {"site": str, "post_id": int, "entries": int, "newest_entry_at": str, "walk_complete_at": str, "last_seen_at": str},
+            pk=("site", "post_id"),
+            foreign_keys=post_key,
         )
     if "failures" not in tables:
         # Pages a run could not get; the next run tries them again, and a page that
@@ -262,14 +282,9 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
             pk=("site", "url"),
         )
         db["failures"].create_index(["site", "post_id"])
-    if "blogs" not in tables:
-        db["blogs"].create(
-            {"site": str, "zone": int, "title": str, "index_complete_at": str, "last_run_at": str},
-            pk=("site", "zone"),
-        )
     for name, sql in VIEWS.items():
         db.create_view(name, sql, replace=True)
-    for table, columns in (("posts", POST_COLUMNS), ("crawl_runs", CRAWL_RUN_COLUMNS), ("revisions", {"entry_id": int})):
+    for table, columns in (("posts", POST_COLUMNS), ("crawl_runs", CRAWL_RUN_COLUMNS)):
         existing = db[table].columns_dict
         for name, kind in columns.items():
             if name not in existing:
@@ -315,9 +330,9 @@ def stored_form(item: Any, post: dict | None = None) -> dict:
     return form
 
 
-def load_stored_form(db: sqlite_utils.Database, post_id: int) -> dict | None:
+def load_stored_form(db: sqlite_utils.Database, site: str, post_id: int) -> dict | None:
     """What the archive holds of a post now, in ``stored_form``'s shape."""
-    rows = list(db.query("SELECT * FROM posts WHERE id = ?", [post_id]))
+    rows = list(db.query("SELECT * FROM posts WHERE site = ? AND id = ?", [site, post_id]))
     if not rows:
         return None
     row = rows[0]
@@ -326,7 +341,9 @@ def load_stored_form(db: sqlite_utils.Database, post_id: int) -> dict | None:
     form["tags"] = json.loads(row["tags"] or "[]")
     for table, columns in _CHILD_COLUMNS.items():
         selected = ", ".join(f"[{c}]" for c in columns)
-        form[table] = list(db.query(f"SELECT {selected} FROM [{table}] WHERE post_id = ? ORDER BY position", [post_id]))
+        form[table] = list(
+            db.query(f"SELECT {selected} FROM [{table}] WHERE site = ? AND post_id = ? ORDER BY position", [site, post_id])
+        )
     return form
 
 
@@ -342,10 +359,11 @@ _POST_INSERT_COLUMNS = [name for name in POST_COLUMNS]
 _POST_UPSERT = (
     f"INSERT INTO posts ({', '.join(_POST_INSERT_COLUMNS)}) VALUES ({', '.join('?' * len(_POST_INSERT_COLUMNS))}) "
     "ON CONFLICT (id) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name in _POST_INSERT_COLUMNS if name not in ("id", "first_seen_at"))
+    + ", ".join(f"{name} = excluded.{name}" for name in _POST_INSERT_COLUMNS if name not in ("site", "id", "first_seen_at"))
 )
+_POST_UPSERT = _POST_UPSERT.replace("ON CONFLICT (id)", "ON CONFLICT (site, id)")
 _CHILD_INSERTS = {
-    table: f"INSERT INTO [{table}] (post_id, {', '.join(columns)}) VALUES (?, {', '.join('?' * len(columns))})"
+    table: f"INSERT INTO [{table}] (site, post_id, {', '.join(columns)}) VALUES (?, ?, {', '.join('?' * len(columns))})"
     for table, columns in _CHILD_COLUMNS.items()
 }
 
@@ -360,26 +378,33 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str) -> str:
     post = _as_post(item)
     form = stored_form(item, post)
     digest = content_hash(form)
-    post_id = post["id"]
+    site, post_id = post["site"], post["id"]
+    key = [site, post_id]
     conn = db.conn
     previous = conn.execute(
-        "SELECT content_hash, last_changed_at, last_seen_at, first_seen_at FROM posts WHERE id = ?", [post_id]
+        "SELECT content_hash, last_changed_at, last_seen_at, first_seen_at FROM posts WHERE site = ? AND id = ?", key
     ).fetchone()
     etag, last_modified = post.get("etag"), post.get("last_modified")
-    conn.execute("DELETE FROM failures WHERE site = ? AND post_id = ?", [post.get("site"), post_id])
+    conn.execute("DELETE FROM failures WHERE site = ? AND post_id = ?", key)
+    if post.get("blog_zone") is not None:
+        conn.execute(
+            "INSERT OR IGNORE INTO post_blogs (site, post_id, blog_site, zone, first_seen_at) VALUES (?, ?, ?, ?, ?)",
+            [*key, post.get("blog_site") or site, post["blog_zone"], now],
+        )
     if previous is not None and previous[0] == digest:
         conn.execute(
-            "UPDATE posts SET last_seen_at = ?, removed_at = NULL, etag = ?, last_modified = ? WHERE id = ?",
-            [now, etag, last_modified, post_id],
+            "UPDATE posts SET last_seen_at = ?, removed_at = NULL, etag = ?, last_modified = ? WHERE site = ? AND id = ?",
+            [now, etag, last_modified, *key],
         )
         return "unchanged"
     if previous is not None:
-        old = load_stored_form(db, post_id)
+        old = load_stored_form(db, site, post_id)
         changed = sorted(name for name in form if form[name] != old.get(name))
         conn.execute(
-            "INSERT INTO revisions (post_id, first_seen_at, last_seen_at, recorded_at, changed_fields, old_values, content_hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO revisions (site, post_id, first_seen_at, last_seen_at, recorded_at, changed_fields, old_values, content_hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
+                site,
                 post_id,
                 previous[1],
                 previous[2],
@@ -410,16 +435,16 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str) -> str:
 
     if previous is not None:
         for table in ("images", "links", "embeds", "post_authors", "post_tags"):
-            conn.execute(f"DELETE FROM [{table}] WHERE post_id = ?", [post_id])
+            conn.execute(f"DELETE FROM [{table}] WHERE site = ? AND post_id = ?", key)
     for table, columns in _CHILD_COLUMNS.items():
         if form[table]:
-            conn.executemany(_CHILD_INSERTS[table], [[post_id, *(entry[c] for c in columns)] for entry in form[table]])
+            conn.executemany(_CHILD_INSERTS[table], [[*key, *(entry[c] for c in columns)] for entry in form[table]])
     for name in ("authors", "tags"):
         if form[name]:
             conn.executemany(f"INSERT OR IGNORE INTO [{name}] (name) VALUES (?)", [[value] for value in form[name]])
             conn.executemany(
-                f"INSERT OR IGNORE INTO [post_{name}] (post_id, {name[:-1]}_id) SELECT ?, id FROM [{name}] WHERE name = ?",
-                [[post_id, value] for value in form[name]],
+                f"INSERT OR IGNORE INTO [post_{name}] (site, post_id, {name[:-1]}_id) SELECT ?, ?, id FROM [{name}] WHERE name = ?",
+                [[*key, value] for value in form[name]],
             )
     return "new" if previous is None else "updated"
 
@@ -427,8 +452,10 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str) -> str:
 _ENTRY_FIELDS = ("published_at", "headline", "body_text", "body_html", "links", "images", "url")
 _ENTRY_UPSERT = (
     f"INSERT INTO live_entries ({', '.join(LIVE_ENTRY_COLUMNS)}) VALUES ({', '.join('?' * len(LIVE_ENTRY_COLUMNS))}) "
-    "ON CONFLICT (post_id, entry_id) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name in LIVE_ENTRY_COLUMNS if name not in ("post_id", "entry_id", "first_seen_at"))
+    "ON CONFLICT (site, post_id, entry_id) DO UPDATE SET "
+    + ", ".join(
+        f"{name} = excluded.{name}" for name in LIVE_ENTRY_COLUMNS if name not in ("site", "post_id", "entry_id", "first_seen_at")
+    )
 )
 
 
@@ -440,14 +467,14 @@ def save_entry(db: sqlite_utils.Database, item: Any, now: str) -> str:
     form["images"] = [{c: (int(bool(i.get(c))) if c in _FLAGS else i.get(c)) for c in _CHILD_COLUMNS["images"]} for i in form["images"] or []]
     digest = content_hash(form)
     conn = db.conn
-    key = [entry["post_id"], entry["entry_id"]]
+    key = [entry["site"], entry["post_id"], entry["entry_id"]]
     previous = conn.execute(
         f"SELECT content_hash, first_seen_at, last_seen_at, {', '.join(_ENTRY_FIELDS)} FROM live_entries "
-        "WHERE post_id = ? AND entry_id = ?",
+        "WHERE site = ? AND post_id = ? AND entry_id = ?",
         key,
     ).fetchone()
     if previous is not None and previous[0] == digest:
-        conn.execute("UPDATE live_entries SET last_seen_at = ? WHERE post_id = ? AND entry_id = ?", [now, *key])
+        conn.execute("UPDATE live_entries SET last_seen_at = ? WHERE site = ? AND post_id = ? AND entry_id = ?", [now, *key])
         return "unchanged"
     stored = {name: form[name] for name in _ENTRY_FIELDS}
     stored["links"] = json.dumps(form["links"], ensure_ascii=False)
@@ -456,12 +483,13 @@ def save_entry(db: sqlite_utils.Database, item: Any, now: str) -> str:
         old = dict(zip(_ENTRY_FIELDS, previous[3:]))
         changed = [name for name in _ENTRY_FIELDS if old[name] != stored[name]]
         conn.execute(
-            "INSERT INTO revisions (post_id, entry_id, first_seen_at, last_seen_at, recorded_at, changed_fields, old_values, content_hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO revisions (site, post_id, entry_id, first_seen_at, last_seen_at, recorded_at, changed_fields, old_values, "
+            "content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [*key, previous[1], previous[2], now, json.dumps(changed), json.dumps({n: old[n] for n in changed}, ensure_ascii=False), previous[0]],
         )
     row = dict(
         stored,
+        site=entry["site"],
         post_id=entry["post_id"],
         entry_id=entry["entry_id"],
         position=None,
@@ -473,40 +501,46 @@ def save_entry(db: sqlite_utils.Database, item: Any, now: str) -> str:
     return "new" if previous is None else "updated"
 
 
-def renumber_entries(db: sqlite_utils.Database, post_id: int, now: str, walk_complete: bool = False) -> None:
+def renumber_entries(db: sqlite_utils.Database, site: str, post_id: int, now: str, walk_complete: bool = False) -> None:
     """Positions from the oldest entry (1) up, and the live blog's own row."""
     conn = db.conn
     conn.execute(
         "UPDATE live_entries SET position = ranked.position FROM ("
-        "  SELECT entry_id, row_number() OVER (ORDER BY published_at, entry_id) AS position FROM live_entries WHERE post_id = ?"
-        ") AS ranked WHERE live_entries.post_id = ? AND live_entries.entry_id = ranked.entry_id",
-        [post_id, post_id],
+        "  SELECT entry_id, row_number() OVER (ORDER BY published_at, entry_id) AS position FROM live_entries"
+        "  WHERE site = ? AND post_id = ?"
+        ") AS ranked WHERE live_entries.site = ? AND live_entries.post_id = ? AND live_entries.entry_id = ranked.entry_id",
+        [site, post_id, site, post_id],
     )
-    count, newest = conn.execute("SELECT count(*), max(published_at) FROM live_entries WHERE post_id = ?", [post_id]).fetchone()
+    count, newest = conn.execute(
+        "SELECT count(*), max(published_at) FROM live_entries WHERE site = ? AND post_id = ?", [site, post_id]
+    ).fetchone()
     conn.execute(
-        "INSERT INTO live_blogs (post_id, entries, newest_entry_at, walk_complete_at, last_seen_at) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (post_id) DO UPDATE SET entries = excluded.entries, newest_entry_at = excluded.newest_entry_at, "
+        "INSERT INTO live_blogs (site, post_id, entries, newest_entry_at, walk_complete_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (site, post_id) DO UPDATE SET entries = excluded.entries, newest_entry_at = excluded.newest_entry_at, "
         "walk_complete_at = coalesce(excluded.walk_complete_at, live_blogs.walk_complete_at), last_seen_at = excluded.last_seen_at",
-        [post_id, count, newest, now if walk_complete else None, now],
+        [site, post_id, count, newest, now if walk_complete else None, now],
     )
 
 
-def mark_unchanged(db: sqlite_utils.Database, post_id: int, now: str) -> bool:
+def mark_unchanged(db: sqlite_utils.Database, site: str, post_id: int, now: str) -> bool:
     """A re-check answered 304 Not Modified: the post was seen, unchanged."""
-    db.execute("DELETE FROM failures WHERE post_id = ?", [post_id])
-    cursor = db.execute("UPDATE posts SET last_seen_at = ?, removed_at = NULL WHERE id = ?", [now, post_id])
+    db.execute("DELETE FROM failures WHERE site = ? AND post_id = ?", [site, post_id])
+    cursor = db.execute("UPDATE posts SET last_seen_at = ?, removed_at = NULL WHERE site = ? AND id = ?", [now, site, post_id])
     return cursor.rowcount > 0
 
 
-def mark_removed(db: sqlite_utils.Database, post_id: int, now: str) -> bool:
+def mark_removed(db: sqlite_utils.Database, site: str, post_id: int, now: str) -> bool:
     """The post answered 404 or 410: marked removed (never deleted). True the first time."""
-    db.execute("DELETE FROM failures WHERE post_id = ?", [post_id])
-    cursor = db.execute("UPDATE posts SET removed_at = ? WHERE id = ? AND removed_at IS NULL", [now, post_id])
+    db.execute("DELETE FROM failures WHERE site = ? AND post_id = ?", [site, post_id])
+    cursor = db.execute(
+        "UPDATE posts SET removed_at = ? WHERE site = ? AND id = ? AND removed_at IS NULL", [now, site, post_id]
+    )
     return cursor.rowcount > 0
 
 
 @dataclass
 class KnownPost:
+    site: str
     url: str
     published_at: str | None
     etag: str | None
@@ -530,27 +564,25 @@ class CrawlState:
 
 def crawl_state(db: sqlite_utils.Database, site: str, zone: int | None, recheck_since: str) -> CrawlState:
     state = CrawlState()
-    for post_id, url, published_at, etag, last_modified, removed_at in db.execute(
-        "SELECT id, url, published_at, etag, last_modified, removed_at FROM posts WHERE site = ?", [site]
+    # The posts of this site, and those of other sites (a sister service) listed in this blog.
+    for post_site, post_id, url, published_at, etag, last_modified, removed_at in db.execute(
+        "SELECT site, id, url, published_at, etag, last_modified, removed_at FROM posts WHERE site = ? "
+        "OR (site, id) IN (SELECT site, post_id FROM post_blogs WHERE blog_site = ? AND zone = ?)",
+        [site, site, zone],
     ):
-        state.known[post_id] = KnownPost(url, published_at, etag, last_modified, removed_at is not None)
+        state.known[post_id] = KnownPost(post_site, url, published_at, etag, last_modified, removed_at is not None)
         if removed_at is None and published_at and published_at >= recheck_since:
             state.recheck.append(post_id)
     row = db.execute("SELECT index_complete_at FROM blogs WHERE site = ? AND zone = ?", [site, zone]).fetchone()
     state.index_complete = bool(row and row[0])
-    for post_id, complete in db.execute(
-        "SELECT live_blogs.post_id, walk_complete_at FROM live_blogs JOIN posts ON posts.id = live_blogs.post_id WHERE posts.site = ?",
-        [site],
-    ):
+    for post_id, complete in db.execute("SELECT post_id, walk_complete_at FROM live_blogs WHERE site = ?", [site]):
         state.live_entries[post_id] = set()
         if complete:
             state.live_walk_complete.add(post_id)
         # A live blog grows without its publication date moving: it is re-checked every run.
         if post_id in state.known and not state.known[post_id].removed and post_id not in state.recheck:
             state.recheck.append(post_id)
-    for post_id, entry_id in db.execute(
-        "SELECT post_id, entry_id FROM live_entries WHERE post_id IN (SELECT post_id FROM live_blogs)"
-    ):
+    for post_id, entry_id in db.execute("SELECT post_id, entry_id FROM live_entries WHERE site = ?", [site]):
         state.live_entries.setdefault(post_id, set()).add(entry_id)
     for kind, url, post_id in db.execute(
         "SELECT kind, url, post_id FROM failures WHERE site = ? AND (blog_zone = ? OR blog_zone IS NULL)", [site, zone]

@@ -59,7 +59,10 @@ def archive_snapshot(db_path: Path, base_url: str) -> dict:
         row["body_html"] = re.sub(r"\s*(<[^>]+>)\s*", r"\1", row["body_html"].replace(base_url, "BASE"))
         for table in ("images", "links", "embeds"):
             children = rows(db_path, f"SELECT * FROM {table} WHERE post_id = ? ORDER BY position", [row["id"]])
-            row[table] = [{k: (str(v).replace(base_url, "BASE") if k == "url" else v) for k, v in c.items()} for c in children]
+            row[table] = [
+                {k: (str(v).replace(base_url, "BASE") if k == "url" else v) for k, v in c.items() if k != "site"}
+                for c in children
+            ]
         for name in ("authors", "tags"):
             joined = rows(
                 db_path,

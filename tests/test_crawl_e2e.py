@@ -74,8 +74,11 @@ def test_one_run_row(crawled):
 
 def test_full_text_search_finds_the_seed_post(crawled):
     db_path, _ = crawled
-    found = rows(db_path, "SELECT rowid FROM posts_fts WHERE posts_fts MATCH 'Zharylgasov'")
-    assert [r["rowid"] for r in found] == [26829775]
+    found = rows(
+        db_path,
+        "SELECT posts.id FROM posts_fts JOIN posts ON posts.rowid = posts_fts.rowid WHERE posts_fts MATCH 'Zharylgasov'",
+    )
+    assert [r["id"] for r in found] == [26829775]
 
 
 def test_summary_line_at_the_end(crawled):

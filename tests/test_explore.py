@@ -155,9 +155,9 @@ def test_search_finds_the_seed_post_and_its_page_shows_its_fields(datasette, bro
     assert results.count() == 1
     assert "Kazakhstan Says It Won't Prosecute Four Men It Stopped From Joining IS" in results.first.inner_text()
     with page.expect_navigation():
-        page.click("table.rows-and-columns tbody tr td.col-id a")
+        page.click("table.rows-and-columns tbody tr td.col-Link a")
     page.wait_for_load_state("networkidle")
-    assert page.url.endswith("/archive/posts/26829775")
+    assert page.url.endswith(",26829775")  # the row of (site, 26829775)
     text = page.inner_text("body")
     assert "Joanna Paraszczuk" in text and "2015-02-05T11:24:00+00:00" in text and "Under The Black Flag" in text
     # body_html is shown as HTML (sanitized), its links live, its text readable.
@@ -200,3 +200,9 @@ def test_post_list_facets_by_month_author_and_tag(datasette):
     facets = facets.get("results", facets)
     assert {"month", "blog", "section", "tags", "authors"} <= set(facets)
     assert data["filtered_table_rows_count"] == 60
+
+
+def test_post_list_search_finds_the_seed_post(datasette):
+    with urllib.request.urlopen(f"{datasette}/archive/post_list.json?_search=Zharylgasov&_shape=array") as response:
+        found = json.load(response)
+    assert [row["id"] for row in found] == [26829775]

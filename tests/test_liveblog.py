@@ -179,10 +179,11 @@ def test_datasette_shows_entries_by_time_searchable_with_their_post(plain):
     word = max(re.findall(r"[A-Za-z]{6,}", entries_of(db_path)[3]["headline"]), key=len)
 
     async def fetch():
-        response = await datasette.client.get(f"/live/live_entries.json?_search={word}&_labels=on&_shape=array")
-        listing = await datasette.client.get("/live/live_entries.json?_shape=array&_size=3")
+        response = await datasette.client.get(f"/live/live_entry_list.json?_search={word}&_shape=array")
+        listing = await datasette.client.get("/live/live_entry_list.json?_shape=array&_size=3")
         return response.json(), listing.json()
 
     found, newest = asyncio.run(fetch())
-    assert found and all(row["post_id"]["label"] == "Live Blog: Tracking Islamic State" for row in found)
+    assert found and all(row["live_blog"] == "Live Blog: Tracking Islamic State" for row in found)
+    assert any(word in row["headline"] for row in found)
     assert [row["published_at"] for row in newest] == sorted((row["published_at"] for row in newest), reverse=True)

@@ -51,15 +51,16 @@ def test_shape_is_complete_and_can_be_made_again(db):
     assert set(db.table_names()) >= {
         "posts", "images", "links", "embeds", "authors", "tags", "post_authors", "post_tags", "crawl_runs", "posts_fts",
     }
-    assert db["posts"].pks == ["id"]
-    assert db["images"].pks == ["post_id", "position"]
+    assert db["posts"].pks == ["site", "id"]
+    assert db["images"].pks == ["site", "post_id", "position"]
     assert {fk.other_table for fk in db["post_authors"].foreign_keys} == {"posts", "authors"}
+    assert [fk.columns for fk in db["images"].foreign_keys] == [("site", "post_id")]
     assert db.execute("PRAGMA user_version").fetchone()[0] == storage.SCHEMA_VERSION
 
 
 def test_save_post_writes_the_whole_post(db):
     assert storage.save_post(db, make_post(), "2026-01-01T00:00:00+00:00") == "new"
-    row = db["posts"].get(101)
+    row = db["posts"].get(("rferl.org", 101))
     assert json.loads(row["authors"]) == ["Joanna Paraszczuk", "James Miller"]
     assert json.loads(row["tags"]) == ["Syria", "Iraq"]
     assert (row["lead_image_url"], row["lead_image_caption"]) == ("https://gdb.rferl.org/lead.jpg", "Lead caption")
@@ -71,7 +72,8 @@ def test_save_post_writes_the_whole_post(db):
     assert [(r["text"], r["domain"], r["internal"]) for r in db["links"].rows] == [("link", "x.example", 0)]
     assert [r["kind"] for r in db["embeds"].rows] == ["youtube"]
     names = db.execute(
-        "SELECT authors.name FROM post_authors JOIN authors ON authors.id = author_id WHERE post_id = 101 ORDER BY name"
+        "SELECT authors.name FROM post_authors JOIN authors ON authors.id = author_id WHERE site = 'rferl.org' AND post_id = 101 "
+        "ORDER BY name"
     ).fetchall()
     assert names == [("James Miller",), ("Joanna Paraszczuk",)]
     assert [r["id"] for r in db["posts"].search("paragraph")] == [101]
@@ -80,7 +82,7 @@ def test_save_post_writes_the_whole_post(db):
 def test_saving_the_same_post_again_changes_nothing_but_last_seen(db):
     storage.save_post(db, make_post(), "2026-01-01T00:00:00+00:00")
     assert storage.save_post(db, make_post(), "2026-01-02T00:00:00+00:00") == "unchanged"
-    row = db["posts"].get(101)
+    row = db["posts"].get(("rferl.org", 101))
     assert row["first_seen_at"] == "2026-01-01T00:00:00+00:00"
     assert row["last_seen_at"] == "2026-01-02T00:00:00+00:00"
     assert db["posts"].count == 1 and db["images"].count == 2 and db["post_tags"].count == 2
@@ -90,7 +92,7 @@ def test_a_changed_post_replaces_its_rows(db):
     storage.save_post(db, make_post(), "2026-01-01T00:00:00+00:00")
     changed = make_post(title="A New Title", tags=["Syria"], images=[], links=[])
     assert storage.save_post(db, changed, "2026-01-03T00:00:00+00:00") == "updated"
-    row = db["posts"].get(101)
+    row = db["posts"].get(("rferl.org", 101))
     assert row["title"] == "A New Title"
     assert row["first_seen_at"] == "2026-01-01T00:00:00+00:00"
     assert row["last_changed_at"] == "2026-01-03T00:00:00+00:00"
@@ -149,30 +151,30 @@ def test_a_changed_post_keeps_its_old_values_in_revisions(db):
         "2026-01-02T00:00:00+00:00",
         "2026-01-03T00:00:00+00:00",
     )
-    assert revision["content_hash"] != db["posts"].get(101)["content_hash"]
+    assert revision["content_hash"] != db["posts"].get(("rferl.org", 101))["content_hash"]
 
 
 def test_http_validators_do_not_make_a_post_changed(db):
     storage.save_post(db, make_post(etag='"a"'), "2026-01-01T00:00:00+00:00")
     assert storage.save_post(db, make_post(etag='"b"'), "2026-01-02T00:00:00+00:00") == "unchanged"
-    assert db["posts"].get(101)["etag"] == '"b"'
+    assert db["posts"].get(("rferl.org", 101))["etag"] == '"b"'
 
 
 def test_removed_posts_are_marked_never_deleted_and_come_back(db):
     storage.save_post(db, make_post(), "2026-01-01T00:00:00+00:00")
-    assert storage.mark_removed(db, 101, "2026-01-05T00:00:00+00:00") is True
-    assert storage.mark_removed(db, 101, "2026-01-06T00:00:00+00:00") is False
-    row = db["posts"].get(101)
+    assert storage.mark_removed(db, "rferl.org", 101, "2026-01-05T00:00:00+00:00") is True
+    assert storage.mark_removed(db, "rferl.org", 101, "2026-01-06T00:00:00+00:00") is False
+    row = db["posts"].get(("rferl.org", 101))
     assert row["removed_at"] == "2026-01-05T00:00:00+00:00" and row["title"] == "A Title"
     assert storage.save_post(db, make_post(), "2026-01-07T00:00:00+00:00") == "unchanged"
-    assert db["posts"].get(101)["removed_at"] is None
+    assert db["posts"].get(("rferl.org", 101))["removed_at"] is None
 
 
 def test_crawl_state_knows_stored_posts_and_the_recheck_window(db):
     storage.save_post(db, make_post(101, published_at="2026-01-10T00:00:00+00:00", etag='"e"'), "2026-01-10T00:00:00+00:00")
     storage.save_post(db, make_post(102, published_at="2025-01-01T00:00:00+00:00"), "2026-01-10T00:00:00+00:00")
     storage.save_post(db, make_post(103, published_at="2026-01-09T00:00:00+00:00"), "2026-01-10T00:00:00+00:00")
-    storage.mark_removed(db, 103, "2026-01-10T00:00:00+00:00")
+    storage.mark_removed(db, "rferl.org", 103, "2026-01-10T00:00:00+00:00")
     state = storage.crawl_state(db, "rferl.org", 17257, "2026-01-07T00:00:00+00:00")
     assert set(state.known) == {101, 102, 103} and state.known[103].removed
     assert state.recheck == [101] and state.known[101].etag == '"e"'
@@ -195,3 +197,21 @@ def test_run_lock_is_exclusive_and_released(tmp_path):
         storage.RunLock(tmp_path / "a.db").acquire()
     first.release()
     storage.RunLock(tmp_path / "a.db").acquire().release()
+
+
+def test_one_id_on_two_sites_is_two_posts(db):
+    storage.save_post(db, make_post(101), "2026-01-01T00:00:00+00:00")
+    other = make_post(101, site="voanews.com", url="https://www.voanews.com/a/x/101.html", title="Another site's post")
+    assert storage.save_post(db, other, "2026-01-01T00:00:00+00:00") == "new"
+    assert db["posts"].count == 2 and db["images"].count == 4
+    assert db["posts"].get(("rferl.org", 101))["title"] == "A Title"
+    assert db["posts"].get(("voanews.com", 101))["title"] == "Another site's post"
+
+
+def test_a_post_listed_in_two_blogs_belongs_to_both(db):
+    storage.save_post(db, make_post(101, blog_zone=17257, blog_site="rferl.org"), "2026-01-01T00:00:00+00:00")
+    storage.save_post(db, make_post(101, blog_zone=1755, blog_site="rferl.org"), "2026-01-02T00:00:00+00:00")
+    assert [(r["zone"], r["first_seen_at"][:10]) for r in db["post_blogs"].rows_where(order_by="zone")] == [
+        (1755, "2026-01-02"),
+        (17257, "2026-01-01"),
+    ]

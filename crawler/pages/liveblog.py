@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from ..dates import to_utc_iso
 from ..items import LiveEntry
 from ..text import clean_text, join_paragraphs
-from ..urls import absolute_url, article_id_from_url, entry_id_from_url, index_page_number
+from ..urls import absolute_url, article_id_from_url, entry_id_from_url, index_page_number, site_key
 from .document import attr, text_of
 
 CENTRAL_EUROPE = ZoneInfo("Europe/Prague")
@@ -51,6 +51,10 @@ class LiveBlogPage:
     @cached_property
     def post_id(self) -> int | None:
         return self.post_page.post_id
+
+    @cached_property
+    def site(self) -> str:
+        return site_key(self.post_page.canonical_url)
 
     @cached_property
     def page_number(self) -> int:
@@ -122,6 +126,7 @@ class LiveBlogPage:
             )
             entries.append(
                 LiveEntry(
+                    site=self.site,
                     post_id=self.post_id,
                     entry_id=entry_id,
                     published_at=to_utc_iso(update.get("datePublished")) or stamp_to_utc(text_of(container)),

@@ -353,13 +353,13 @@ class BlogSpider(scrapy.Spider):
                 await close_page(page)
         elif response.status == 304:
             self.outstanding.pop(post_id, None)
-            yield PostStatus(id=post_id, url=response.url, status="unchanged")
+            yield PostStatus(id=post_id, url=response.url, status="unchanged", site=self.known_site(post_id))
             return
         elif response.status in (404, 410):
             if post_id in self.state.known:
                 self.outstanding.pop(post_id, None)
                 self.logger.info("post %d answers %d: marked removed", post_id, response.status)
-                yield PostStatus(id=post_id, url=response.url, status="removed")
+                yield PostStatus(id=post_id, url=response.url, status="removed", site=self.known_site(post_id))
             else:
                 for item in self.give_up(response.request, f"HTTP {response.status}"):
                     yield item
@@ -390,6 +390,7 @@ class BlogSpider(scrapy.Spider):
         if post.id != post_id:
             self.logger.warning("%s was linked as post %d but says it is post %d", response.url, post_id, post.id)
         post.blog_zone = self.zone
+        post.blog_site = self.site
         if page is None:
             post.etag = response.headers.get("ETag", b"").decode("latin-1") or None
             post.last_modified = response.headers.get("Last-Modified", b"").decode("latin-1") or None
@@ -397,6 +398,10 @@ class BlogSpider(scrapy.Spider):
         if live.is_live_blog:
             for item in self.live_entries(live):
                 yield item
+
+    def known_site(self, post_id: int) -> str:
+        known = self.state.known.get(post_id)
+        return known.site if known is not None else self.site
 
     # --- live blogs -----------------------------------------------------------------------
     def live_entries(self, live: LiveBlogPage):
@@ -415,7 +420,7 @@ class BlogSpider(scrapy.Spider):
         known = self.state.live_entries.get(post_id, set())
         next_url = live.next_page_url
         if next_url is None:
-            yield LiveBlogWalk(post_id=post_id, pages=live.page_number + 1)
+            yield LiveBlogWalk(site=live.site, post_id=post_id, pages=live.page_number + 1)
             return
         window_start = (datetime.now(timezone.utc) - timedelta(days=self.recheck_days)).isoformat()
         needed = (
@@ -433,7 +438,7 @@ class BlogSpider(scrapy.Spider):
                 priority=POST_PRIORITY + 1,
             )
         else:
-            yield LiveBlogWalk(post_id=post_id, pages=0)
+            yield LiveBlogWalk(site=live.site, post_id=post_id, pages=0)
 
     def parse_live_page(self, response, post_id: int):
         html = html_of(response)
