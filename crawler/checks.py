@@ -46,7 +46,17 @@ def check_render(render: str) -> str:
     return render
 
 
+ENTRY_POINTS = ("index", "feed", "sitemap")
+
+
+def check_via(via: str) -> str:
+    if via not in ENTRY_POINTS:
+        raise BadInput(f"via {via!r} is not one of: {', '.join(ENTRY_POINTS)}")
+    return via
+
+
 _ARGUMENT_CHECKS = {
+    "via": check_via,
     "start_url": check_start_url,
     "mode": check_mode,
     "recheck_days": check_recheck_days,

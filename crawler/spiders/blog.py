@@ -12,6 +12,11 @@ Modes (``-a mode=...``):
   has reached the end of the index: an interrupted first backfill is carried on.
 - ``full``: read the whole index and fetch every post again (backfill, repair).
 
+Entry points (``-a via=...``): ``index`` (the default) walks the blog's index;
+``feed`` reads the RSS feed the index page links (the newest posts, two requests: a
+fast path for frequent runs); ``sitemap`` reads the site's sitemaps and keeps the posts
+the pages file under this blog (a backfill path).
+
 Rendering (``-a render=...``): ``auto`` (the default) fetches with plain HTTP and goes to
 the browser only for a page that needs it (an index whose "Load more" has no link or
 whose list is built by a script; a post whose body is empty without JavaScript);
@@ -26,17 +31,28 @@ from datetime import datetime, timedelta, timezone
 
 import scrapy
 from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
 from scrapy.exceptions import CloseSpider
 from scrapy.http import TextResponse
 
 from .. import storage
-from ..checks import check_mode, check_recheck_days, check_render, check_start_url
+from ..checks import check_mode, check_recheck_days, check_render, check_start_url, check_via
 from ..items import FetchFailure, LiveBlogWalk, PostStatus
 from ..pages.index import IndexPage
 from ..pages.liveblog import LiveBlogPage
 from ..pages.post import PostPage
 from ..rendering import LOAD_MORE, close_page, load_everything, render_meta
-from ..urls import article_id_from_url, canonical_post_url, is_same_site, on_host_of, site_key, site_of, zone_id_from_url
+from ..urls import (
+    absolute_url,
+    article_id_from_url,
+    canonical_post_url,
+    is_same_site,
+    on_host_of,
+    site_key,
+    site_of,
+    zone_id_from_url,
+)
 
 DEFAULT_START_URL = "https://www.rferl.org/z/17257"
 
@@ -74,6 +90,7 @@ class BlogSpider(scrapy.Spider):
         mode: str = "incremental",
         recheck_days: str = "3",
         render: str = "auto",
+        via: str = "index",
         *args,
         **kwargs,
     ):
@@ -81,6 +98,7 @@ class BlogSpider(scrapy.Spider):
         self.start_url = check_start_url(start_url)
         self.mode = check_mode(mode)
         self.render = check_render(render)
+        self.via = check_via(via)
         self.recheck_days = check_recheck_days(recheck_days)
         self.zone = zone_id_from_url(self.start_url)
         self.site = site_key(self.start_url)
@@ -129,7 +147,13 @@ class BlogSpider(scrapy.Spider):
             len(self.state.failed_posts) + len(self.state.failed_index_pages),
             "yes" if self.state.index_complete else "no",
         )
-        yield self.index_request(self.start_url, list_path=None)
+        if self.via == "feed":
+            yield scrapy.Request(self.start_url, callback=self.find_feed, errback=self.fetch_failed, priority=INDEX_PRIORITY)
+        elif self.via == "sitemap":
+            origin = self.start_url.split("/z/")[0]
+            yield scrapy.Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=self.fetch_failed)
+        else:
+            yield self.index_request(self.start_url, list_path=None)
         for post_id, url in self.state.failed_posts.items():
             if post_id not in self.seen_ids:
                 self.seen_ids.add(post_id)
@@ -387,6 +411,9 @@ class BlogSpider(scrapy.Spider):
                 yield self.rendered_post_request(response.request)
             return
         self.outstanding.pop(post_id, None)
+        if self.via == "sitemap" and post.zone != self.zone:
+            stats.inc_value("pangea/posts_of_other_zones")  # the sitemap lists the whole site
+            return
         if post.id != post_id:
             self.logger.warning("%s was linked as post %d but says it is post %d", response.url, post_id, post.id)
         post.blog_zone = self.zone
@@ -402,6 +429,47 @@ class BlogSpider(scrapy.Spider):
     def known_site(self, post_id: int) -> str:
         known = self.state.known.get(post_id)
         return known.site if known is not None else self.site
+
+    # --- the feed and the sitemap -------------------------------------------------------------
+    def find_feed(self, response):
+        """The blog's RSS feed, as its index page links it: the fast path for frequent runs."""
+        html = html_of(response)
+        feed_url = IndexPage(response.url, html).feed_url if html else None
+        if not feed_url:
+            raise CloseSpider(f"index page {response.url} links no RSS feed (use via=index)")
+        yield scrapy.Request(on_host_of(feed_url, self.start_url), callback=self.parse_feed, errback=self.fetch_failed)
+
+    def parse_feed(self, response):
+        links = response.xpath(
+            "//item/link/text() | //*[local-name()='entry']/*[local-name()='link']/@href"
+        ).getall()
+        urls = [absolute_url(link.strip(), response.url) for link in links]
+        urls = [url for url in urls if url and article_id_from_url(url) is not None]
+        self.crawler.stats.set_value("pangea/feed_items", len(urls))
+        if not urls:
+            self.logger.error("feed %s lists no posts", response.url)
+            return
+        requests, _ = self._posts_to_fetch(urls)
+        yield from requests
+
+    def parse_sitemap(self, response):
+        """A sitemap index or one of its (gzipped) sitemaps: every post URL of the site.
+
+        Backfill: posts are fetched and only those the page files under this blog's zone
+        are kept (``parse_post``); the sitemap says nothing of blogs.
+        """
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        sitemap = Sitemap(body)
+        if sitemap.type == "sitemapindex":
+            for entry in sitemap:
+                yield scrapy.Request(on_host_of(entry["loc"], self.start_url), callback=self.parse_sitemap, errback=self.fetch_failed)
+            return
+        urls = [entry["loc"] for entry in sitemap if article_id_from_url(entry.get("loc", "")) is not None]
+        self.crawler.stats.inc_value("pangea/sitemap_urls", len(urls))
+        requests, _ = self._posts_to_fetch(urls)
+        yield from requests
 
     # --- live blogs -----------------------------------------------------------------------
     def live_entries(self, live: LiveBlogPage):
