@@ -78,6 +78,16 @@ class PostStatus:
 
 
 @dataclass
+class BlogListing:
+    """A stored post, not fetched again, found listed in a blog it was not known to be in."""
+
+    site: str
+    post_id: int
+    blog_site: str
+    zone: int
+
+
+@dataclass
 class FetchFailure:
     """A page the run could not get after Scrapy's retries; the next run tries it again."""
 

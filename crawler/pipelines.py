@@ -12,7 +12,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from . import storage
 from .dates import to_utc_iso, utc_now_iso
-from .items import EXPECTED_FIELDS, FetchFailure, LiveBlogWalk, LiveEntry, Post, PostStatus
+from .items import EXPECTED_FIELDS, BlogListing, FetchFailure, LiveBlogWalk, LiveEntry, Post, PostStatus
 from .text import clean_body_text, clean_text, split_keywords, word_count
 from .urls import absolute_url
 
@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 # Stats names of what storing an item came to, other than posts new, updated, unchanged...
 _STAT_NAMES = {"entry_new": "entries_new", "entry_updated": "entries_updated", "entry_unchanged": "entries_unchanged",
-               "live_walk": "live_blogs_read", "failed": "pages_failed"}
+               "live_walk": "live_blogs_read", "failed": "pages_failed", "listed": "posts_listed_in_another_blog"}
 _TEXT_FIELDS = ("title", "description", "section", "language", "dateline")
 _DATE_FIELDS = ("published_at", "updated_at")
 
@@ -154,6 +154,9 @@ class SQLitePipeline:
         self.last_flush = time.monotonic()
 
     def _save(self, item, now: str) -> str:
+        if isinstance(item, BlogListing):
+            storage.record_listing(self.db, site=item.site, post_id=item.post_id, blog_site=item.blog_site, zone=item.zone, now=now)
+            return "listed"
         if isinstance(item, LiveEntry):
             return "entry_" + storage.save_entry(self.db, item, now)
         if isinstance(item, LiveBlogWalk):

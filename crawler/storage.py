@@ -546,6 +546,7 @@ class KnownPost:
     etag: str | None
     last_modified: str | None
     removed: bool
+    in_blog: bool = True  # already recorded as listed in the blog being crawled
 
 
 @dataclass
@@ -565,12 +566,14 @@ class CrawlState:
 def crawl_state(db: sqlite_utils.Database, site: str, zone: int | None, recheck_since: str) -> CrawlState:
     state = CrawlState()
     # The posts of this site, and those of other sites (a sister service) listed in this blog.
-    for post_site, post_id, url, published_at, etag, last_modified, removed_at in db.execute(
-        "SELECT site, id, url, published_at, etag, last_modified, removed_at FROM posts WHERE site = ? "
-        "OR (site, id) IN (SELECT site, post_id FROM post_blogs WHERE blog_site = ? AND zone = ?)",
-        [site, site, zone],
+    listed = "(site, id) IN (SELECT site, post_id FROM post_blogs WHERE blog_site = ? AND zone = ?)"
+    for post_site, post_id, url, published_at, etag, last_modified, removed_at, in_blog in db.execute(
+        f"SELECT site, id, url, published_at, etag, last_modified, removed_at, {listed} FROM posts WHERE site = ? OR {listed}",
+        [site, zone, site, site, zone],
     ):
-        state.known[post_id] = KnownPost(post_site, url, published_at, etag, last_modified, removed_at is not None)
+        state.known[post_id] = KnownPost(
+            post_site, url, published_at, etag, last_modified, removed_at is not None, bool(in_blog)
+        )
         if removed_at is None and published_at and published_at >= recheck_since:
             state.recheck.append(post_id)
     row = db.execute("SELECT index_complete_at FROM blogs WHERE site = ? AND zone = ?", [site, zone]).fetchone()
@@ -592,6 +595,14 @@ def crawl_state(db: sqlite_utils.Database, site: str, zone: int | None, recheck_
         elif kind == "index":
             state.failed_index_pages.append(url)
     return state
+
+
+def record_listing(db: sqlite_utils.Database, *, site: str, post_id: int, blog_site: str, zone: int, now: str) -> None:
+    """A stored post was found listed in another blog: it belongs to that one too."""
+    db.execute(
+        "INSERT OR IGNORE INTO post_blogs (site, post_id, blog_site, zone, first_seen_at) VALUES (?, ?, ?, ?, ?)",
+        [site, post_id, blog_site, zone, now],
+    )
 
 
 def record_failure(

@@ -3,6 +3,7 @@
 import pytest
 
 from crawler.replica import Replica
+from crawler.replica.content import SECOND_ZONE
 from crawler.urls import site_key
 
 from .conftest import archive_snapshot, rows, run_crawl
@@ -45,22 +46,33 @@ def test_bad_via_is_refused(tmp_path):
     assert result.returncode == 2 and result.stderr.strip().splitlines()[-1] == "error: via 'telepathy' is not one of: index, feed, sitemap"
 
 
-def test_two_sites_in_one_archive_each_post_with_its_site_and_blog(tmp_path):
+def test_two_blogs_of_two_hosts_in_one_archive_each_post_with_its_site_and_blogs(tmp_path):
     db_path = tmp_path / "two-sites.db"
     # The same seed on two hosts: the same ids on both, which must stay two posts each.
-    with Replica(posts=30, seed=9) as first, Replica(posts=30, seed=9) as second:
-        for replica in (first, second):
-            result = run_crawl(replica.index_url, db_path)
+    # The first host serves a second blog too, which lists some posts of the first.
+    with Replica(posts=30, seed=9, second_blog=True) as first, Replica(posts=30, seed=9) as second:
+        for index_url in (first.index_url, first.base_url + f"/z/{SECOND_ZONE}", second.index_url):
+            result = run_crawl(index_url, db_path)
             assert result.returncode == 0, result.stderr[-3000:]
-        sites = {site_key(first.base_url): first, site_key(second.base_url): second}
-    stored = rows(db_path, "SELECT site, id, url, blog_site, blog_zone FROM posts")
-    assert len(stored) == 60
-    for site, replica in sites.items():
-        mine = [r for r in stored if r["site"] == site]
-        assert {r["id"] for r in mine} == {p.id for p in replica.site.posts}
-        assert all(r["url"].startswith(replica.base_url) and (r["blog_site"], r["blog_zone"]) == (site, 17257) for r in mine)
-    blogs = rows(db_path, "SELECT site, zone, title, index_complete_at FROM blogs ORDER BY site")
-    assert [(b["site"], b["zone"], b["title"]) for b in blogs] == [(s, 17257, "Under The Black Flag") for s in sorted(sites)]
-    members = rows(db_path, "SELECT blog_site, count(*) AS n FROM post_blogs GROUP BY blog_site ORDER BY blog_site")
-    assert [(m["blog_site"], m["n"]) for m in members] == [(s, 30) for s in sorted(sites)]
+        site_a, site_b = site_key(first.base_url), site_key(second.base_url)
+        expected_blogs = {}
+        for post in first.site.posts:
+            expected_blogs[(site_a, post.id)] = {(site_a, 17257)}
+        for post in first.site.second_posts:
+            expected_blogs.setdefault((site_a, post.id), set()).add((site_a, SECOND_ZONE))
+        for post in second.site.posts:
+            expected_blogs[(site_b, post.id)] = {(site_b, 17257)}
+        bases = {site_a: first.base_url, site_b: second.base_url}
+    stored = rows(db_path, "SELECT site, id, url FROM posts")
+    assert {(r["site"], r["id"]) for r in stored} == set(expected_blogs)
+    assert all(r["url"].startswith(bases[r["site"]]) for r in stored)
+    memberships = {}
+    for row in rows(db_path, "SELECT site, post_id, blog_site, zone FROM post_blogs"):
+        memberships.setdefault((row["site"], row["post_id"]), set()).add((row["blog_site"], row["zone"]))
+    assert memberships == expected_blogs
+    assert any(len(blogs) == 2 for blogs in memberships.values())  # a post listed in two blogs belongs to both
+    blogs = rows(db_path, "SELECT site, zone, title FROM blogs ORDER BY site, zone")
+    assert [(b["site"], b["zone"], b["title"]) for b in blogs] == sorted(
+        [(site_a, 17257, "Under The Black Flag"), (site_a, SECOND_ZONE, "Steppe Notes"), (site_b, 17257, "Under The Black Flag")]
+    )
     assert rows(db_path, "SELECT count(*) AS n FROM posts_fts WHERE posts_fts MATCH 'Zharylgasov'")[0]["n"] == 2

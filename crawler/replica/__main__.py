@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--js-posts", type=int, default=0, metavar="K", help="K posts whose bodies are injected by a script")
     parser.add_argument("--live-entries", type=int, default=0, metavar="N", help="include the blog's live blog with N entries")
     parser.add_argument("--live-json-ld", action="store_true", help="describe the live blog's entries in JSON-LD too")
+    parser.add_argument("--second-blog", action="store_true", help="serve a second blog (/z/30101) on the same host")
     parser.add_argument("--prerender", action="store_true", help="render every page before serving (for benchmarks)")
     parser.add_argument("--log", action="store_true", help="print a line per request")
     args = parser.parse_args(argv)
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             js_posts=args.js_posts,
             live_entries=args.live_entries,
             live_json_ld=args.live_json_ld,
+            second_blog=args.second_blog,
         )
     except OSError as error:
         print(f"replica: cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)

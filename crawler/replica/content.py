@@ -22,6 +22,11 @@ BLOG_ABOUT = (
     "the Middle East, but also on the implications for the region and the world."
 )
 SITE_NAME = "RFE/RL"
+# A second blog the replica can serve on the same host (--second-blog): its own posts,
+# and some of the first blog's posts listed in it too.
+SECOND_ZONE = 30101
+SECOND_TITLE = "Steppe Notes"
+SECOND_TAGLINE = "Notes from Central Asia"
 
 # Other sections of the site: their stories fill "Most popular", "Related" and "Breaking News".
 OTHER_SECTIONS = {1740: "Europe", 1755: "Central Asia", 4711: "Middle East"}
@@ -382,6 +387,7 @@ class Site:
         js_posts: int = 0,
         live_entries: int = 0,
         live_json_ld: bool = False,
+        second_blog: bool = False,
     ):
         if posts < 1:
             raise ValueError("--posts must be at least 1 (the seed post)")
@@ -417,6 +423,21 @@ class Site:
             self.others.append(generate_post(rng, self._new_id(moment), moment, zone=zone, section=name))
         self.by_id = {p.id: p for p in self.posts + self.others}
         self.deleted: dict[int, PostSpec] = {}
+        # The blogs served, by zone: the first one's list is self.posts.
+        self.blog_titles = {BLOG_ZONE: (BLOG_TITLE, BLOG_TAGLINE)}
+        self.second_posts: list[PostSpec] = []
+        if second_blog:
+            self.blog_titles[SECOND_ZONE] = (SECOND_TITLE, SECOND_TAGLINE)
+            second_rng = random.Random(f"{seed}-second")
+            own = []
+            for i in range(max(6, len(self.posts) // 5)):
+                moment = (self.posts[-1].published + (self.posts[0].published - self.posts[-1].published) * second_rng.random())
+                moment = moment.replace(second=0, microsecond=0)
+                spec = generate_post(second_rng, self._new_id(moment), moment, zone=SECOND_ZONE, section=SECOND_TITLE)
+                own.append(spec)
+                self.by_id[spec.id] = spec
+            shared = self.posts[3::7]  # posts of the first blog listed in the second one too
+            self.second_posts = sorted(own + shared, key=lambda p: p.published, reverse=True)
         # JavaScript-only pages: the index list (and its "Load more"), and the bodies of
         # ``js_posts`` posts spread over the blog.
         self.js_index = js_index
@@ -444,6 +465,21 @@ class Site:
     @property
     def page_count(self) -> int:
         return len(self._page_starts)
+
+    def blog_posts(self, zone: int) -> list[PostSpec]:
+        return self.posts if zone == BLOG_ZONE else self.second_posts if zone == SECOND_ZONE else []
+
+    def blog_page_count(self, zone: int) -> int:
+        if zone == BLOG_ZONE:
+            return self.page_count
+        return max(1, -(-len(self.blog_posts(zone)) // PAGE_SIZE)) if zone in self.blog_titles else 0
+
+    def blog_index_page(self, zone: int, page: int) -> list[PostSpec]:
+        if zone == BLOG_ZONE:
+            return self.index_page(page)
+        if not 0 <= page < self.blog_page_count(zone):
+            return []
+        return self.blog_posts(zone)[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
 
     def index_page(self, page: int) -> list[PostSpec]:
         if not 0 <= page < self.page_count:

@@ -240,8 +240,8 @@ class Renderer:
             return self.absolute(f"/a/{post.id}.html?ltflags=mailer")
         return post.path
 
-    def index_items(self, page: int) -> str:
-        posts = self.site.index_page(page)
+    def index_items(self, page: int, zone: int = BLOG_ZONE) -> str:
+        posts = self.site.blog_index_page(zone, page)
         items = "\n".join(
             f'<li class="col-xs-12 col-sm-12 col-md-12 col-lg-12 mb-grid">\n{_media_block(p, self._index_href(p))}\n</li>' for p in posts
         )
@@ -263,8 +263,9 @@ class Renderer:
         nxt = f"/z/{BLOG_ZONE}?p={page + 1}&ajax=1" if page + 1 < self.site.page_count else None
         return json.dumps({"items": self.index_items(page), "next": nxt})
 
-    def index(self, page: int) -> str:
-        canonical = self.absolute(f"/z/{BLOG_ZONE}" + (f"?p={page}" if page else ""))
+    def index(self, page: int, zone: int = BLOG_ZONE) -> str:
+        title, tagline = self.site.blog_titles[zone]
+        canonical = self.absolute(f"/z/{zone}" + (f"?p={page}" if page else ""))
         load_more = ""
         script = ""
         if self.site.js_index:
@@ -276,26 +277,26 @@ class Renderer:
 </p>"""
             script = INDEX_SCRIPT
         else:
-            items = self.index_items(page)
-            if page + 1 < self.site.page_count:
-                nxt = f"/z/{BLOG_ZONE}?p={page + 1}"
+            items = self.index_items(page, zone)
+            if page + 1 < self.site.blog_page_count(zone):
+                nxt = f"/z/{zone}?p={page + 1}"
                 load_more = f"""<p class="buttons btn--load-more">
 <a class="btn link-showMore btn__text" data-ajax="true" data-ajax-method="GET" data-ajax-url="{nxt}&amp;ajax=1" data-ajax-update="#ordinaryItems" data-ajax-mode="after" href="{nxt}" title="Load more">Load more</a>
 </p>"""
         others = self.site.others
         popular = others[page % len(others):][:5] or others[:5]
         return (
-            _head(f"{BLOG_TITLE} | {SITE_NAME}", BLOG_TAGLINE, canonical)
+            _head(f"{title} | {SITE_NAME}", tagline, canonical)
             + _chrome_top(others[0] if others else None)
             + f"""<div id="content">
 <div class="container">
 <div class="row">
 <div class="col-xs-12 col-md-8 pull-left">
 <div class="blog-header">
-<h1 class="section-head pg-title">{BLOG_TITLE}</h1>
-<p class="blog-header__tagline">{BLOG_TAGLINE}</p>
+<h1 class="section-head pg-title">{escape(title)}</h1>
+<p class="blog-header__tagline">{escape(tagline)}</p>
 </div>
-<div class="media-block-wrap" id="wrowblock-{BLOG_ZONE}">
+<div class="media-block-wrap" id="wrowblock-{zone}">
 <div class="row">
 <ul id="ordinaryItems">
 {items}

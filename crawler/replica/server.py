@@ -18,6 +18,7 @@ from .faults import FaultPlan, empty_index, malform
 from .pages import FEED_PATH, Renderer
 
 _POST = re.compile(r"^/(?P<kind>a|content|amp)/(?:(?P<slug>[^/]+)/)?(?P<id>\d+)(?:/lbl(?P<page>\d+)lbi(?P<entry>\d+))?\.html$")
+_ZONE = re.compile(r"^/z/(?P<zone>\d+)/?$")
 _SITEMAP = re.compile(r"^/sitemap_rferl_(?P<n>\d+)\.xml\.gz$")
 
 
@@ -194,15 +195,17 @@ class ReplicaApp:
 
     def _route(self, path: str, query: str) -> Response:
         site, render = self.site, self.renderer
-        if path in (f"/z/{BLOG_ZONE}", f"/z/{BLOG_ZONE}/"):
+        zone_match = _ZONE.match(path)
+        if zone_match and int(zone_match["zone"]) in site.blog_titles:
+            zone = int(zone_match["zone"])
             try:
                 page = int(parse_qs(query).get("p", ["0"])[0])
             except ValueError:
                 page = 0
-            if 0 <= page < site.page_count:
-                if "ajax" in parse_qs(query):
+            if 0 <= page < site.blog_page_count(zone):
+                if "ajax" in parse_qs(query) and zone == BLOG_ZONE:
                     return Response(200, render.index_fragment(page).encode("utf-8"), "application/json")
-                return self._html(render.index(page))
+                return self._html(render.index(page, zone))
             return Response(404, _NOT_FOUND)
         match = _POST.match(path)
         if match:
@@ -313,6 +316,7 @@ class Replica:
         js_posts: int = 0,
         live_entries: int = 0,
         live_json_ld: bool = False,
+        second_blog: bool = False,
     ):
         self.site = Site(
             posts=posts,
@@ -323,6 +327,7 @@ class Replica:
             js_posts=js_posts,
             live_entries=live_entries,
             live_json_ld=live_json_ld,
+            second_blog=second_blog,
         )
         handler = type("Handler", (_Handler,), {"log_requests": log_requests})
         self.server = _Server((host, port), handler)

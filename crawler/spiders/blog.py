@@ -38,7 +38,7 @@ from scrapy.http import TextResponse
 
 from .. import storage
 from ..checks import check_mode, check_recheck_days, check_render, check_start_url, check_via
-from ..items import FetchFailure, LiveBlogWalk, PostStatus
+from ..items import BlogListing, FetchFailure, LiveBlogWalk, PostStatus
 from ..pages.index import IndexPage
 from ..pages.liveblog import LiveBlogPage
 from ..pages.post import PostPage
@@ -228,8 +228,9 @@ class BlogSpider(scrapy.Spider):
             yield from self.give_up(response.request, reason)
 
     # --- callbacks ------------------------------------------------------------------------
-    def _posts_to_fetch(self, urls: list[str]) -> tuple[list[scrapy.Request], bool]:
-        """Requests for the listed posts this run must fetch, and whether all were stored already."""
+    def _posts_to_fetch(self, urls: list[str]) -> tuple[list, bool]:
+        """Requests for the listed posts this run must fetch (and the blog listings of
+        stored posts new to this blog), and whether all were stored already."""
         stats = self.crawler.stats
         requests, all_stored = [], True
         for url in urls:
@@ -248,6 +249,8 @@ class BlogSpider(scrapy.Spider):
                 requests.append(self.post_request(url, post_id))
             else:
                 stats.inc_value("pangea/posts_skipped_stored")
+                if not known.in_blog and self.zone is not None:
+                    requests.append(BlogListing(site=known.site, post_id=post_id, blog_site=self.site, zone=self.zone))
         return requests, all_stored
 
     @property
