@@ -74,11 +74,11 @@ class NormalizePipeline:
 
 
 class DedupePipeline:
-    """One post per numeric id in a run, whatever URL form led to it."""
+    """One post per site and numeric id in a run, whatever URL form led to it."""
 
     def __init__(self, stats):
         self.stats = stats
-        self.seen: set[int] = set()
+        self.seen: set[tuple[str, int]] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -87,11 +87,12 @@ class DedupePipeline:
     def process_item(self, item):
         if not isinstance(item, Post):
             return item
-        post_id = ItemAdapter(item)["id"]
-        if post_id in self.seen:
+        post = ItemAdapter(item)
+        key = (post["site"], post["id"])
+        if key in self.seen:
             self.stats.inc_value("pangea/posts_dropped/duplicate")
-            raise DropItem(f"duplicate post {post_id}")
-        self.seen.add(post_id)
+            raise DropItem(f"duplicate post {post['id']}")
+        self.seen.add(key)
         return item
 
 

@@ -309,26 +309,12 @@ class Replica:
         host: str = "127.0.0.1",
         port: int = 0,
         log_requests: bool = False,
-        latest: datetime | None = None,
         faults: FaultPlan | None = None,
-        hostile_post: bool = False,
-        js_index: bool = False,
-        js_posts: int = 0,
-        live_entries: int = 0,
-        live_json_ld: bool = False,
-        second_blog: bool = False,
+        **site_options,
     ):
-        self.site = Site(
-            posts=posts,
-            seed=seed,
-            latest=latest,
-            hostile_post=hostile_post,
-            js_index=js_index,
-            js_posts=js_posts,
-            live_entries=live_entries,
-            live_json_ld=live_json_ld,
-            second_blog=second_blog,
-        )
+        """``site_options`` are ``Site``'s: latest, hostile_post, js_index, js_posts,
+        live_entries, live_json_ld, second_blog."""
+        self.site = Site(posts=posts, seed=seed, **site_options)
         handler = type("Handler", (_Handler,), {"log_requests": log_requests})
         self.server = _Server((host, port), handler)
         host_name, port_number = self.server.server_address[:2]
