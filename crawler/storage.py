@@ -197,7 +197,6 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
     if "posts" not in tables:
         db["posts"].create(POST_COLUMNS, pk=("site", "id"), not_null={"url", "site"})
         db["posts"].create_index(["published_at"])
-        db["posts"].create_index(["id"])
     children = {
         "images": {"position": int, "url": str, "caption": str, "credit": str, "is_lead": int},
         "links": {"position": int, "url": str, "text": str, "domain": str, "internal": int},
