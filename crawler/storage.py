@@ -190,6 +190,13 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         # the crawl is killed; only a power cut may lose the last commits, which the next
         # run fetches again. It saves a disk flush per transaction.
         db.execute("PRAGMA synchronous = NORMAL")
+    # One transaction for the whole shape: a reader (Datasette) sees the schema whole or
+    # not at all, never a full-text table half made.
+    with db.atomic():
+        _shape(db)
+
+
+def _shape(db: sqlite_utils.Database) -> None:
     tables = set(db.table_names())
     # A post is its site and its numeric id: ids are unique on one host (and across the
     # RFE/RL network), not across Pangea sites, and one archive may hold several sites.

@@ -228,7 +228,7 @@ def test_kill_9_at_ten_moments_then_one_run_completes_the_archive(tmp_path):
         stored_after_kill = []
         for moment in range(10):
             process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(0.6 + 0.15 * moment)
+            time.sleep(0.8 + 0.15 * moment)
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=10)
             if not db_path.exists():
@@ -236,13 +236,20 @@ def test_kill_9_at_ten_moments_then_one_run_completes_the_archive(tmp_path):
             conn = sqlite3.connect(db_path)
             try:
                 assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+                tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if "posts" not in tables:
+                    # Killed while making the schema: it is made in one transaction, so
+                    # there is none yet, not half of one.
+                    assert tables == set(), tables
+                    continue
                 posts, fts = conn.execute("SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM posts_fts)").fetchone()
             finally:
                 conn.close()
             assert posts == fts
             assert _half_written(db_path, replica.site) == []
             stored_after_kill.append(posts)
-        assert len(stored_after_kill) >= 8 and stored_after_kill[-1] > 0
+        # Most kills land on a live crawl, some in the middle of writing posts.
+        assert len(stored_after_kill) >= 6 and any(0 < n < 150 for n in stored_after_kill), stored_after_kill
         final = run_crawl(replica.index_url, db_path)
         assert final.returncode == 0, final.stderr[-3000:]
         ids = [r["id"] for r in rows(db_path, "SELECT id FROM posts")]
