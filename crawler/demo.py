@@ -37,13 +37,13 @@ def summary(db_path: Path) -> str:
         run = db.execute(
             "SELECT id, status, pages_fetched, posts_new, posts_updated, posts_unchanged FROM crawl_runs ORDER BY id DESC LIMIT 1"
         ).fetchone()
-        counts = {t: db[t].count for t in ("images", "links", "embeds")}
+        counts = {t: db[t].count for t in ("images", "links", "embeds", "live_entries")}
     finally:
         db.close()
     lines = [
         f"archive: {db_path} — {posts} posts from {first[:10]} to {last[:10]}",
         f"last run: #{run[0]} {run[1]}, {run[2]} pages fetched, {run[3]} new, {run[4]} updated, {run[5]} unchanged",
-        f"images {counts['images']}, links {counts['links']}, embeds {counts['embeds']}",
+        f"images {counts['images']}, links {counts['links']}, embeds {counts['embeds']}, live blog entries {counts['live_entries']}",
         "authors: " + ", ".join(f"{name} ({n})" for name, n in authors),
         "top tags: " + ", ".join(f"{name} ({n})" for name, n in tags),
     ]
@@ -56,12 +56,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="seed of the replica's content (default 1)")
     parser.add_argument("--db", default="data/demo.db", help="the archive to write (default data/demo.db)")
     parser.add_argument("--fresh", action="store_true", help="start from an empty archive")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8725,
+        help="replica port (default 8725); a post's site includes it, so keep it the same between runs",
+    )
     args = parser.parse_args(argv)
     db_path = Path(args.db)
     if args.fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    with Replica(posts=args.posts, seed=args.seed) as replica:
+    # The blog as it was: its live blog among the posts, with entries over several pages.
+    try:
+        replica = Replica(posts=args.posts, seed=args.seed, port=args.port, live_entries=60)
+    except OSError as error:
+        print(f"error: cannot serve the replica on 127.0.0.1:{args.port} ({error.strerror}); try --port", file=sys.stderr)
+        return 2
+    with replica:
         print(f"replica blog with {args.posts} posts at {replica.index_url}", flush=True)
         command = [
             sys.executable, "-m", "scrapy", "crawl", "blog",
@@ -82,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     print(summary(db_path))
     print()
     print("explore it:")
+    print(f"  make explore DB={db_path}      # Datasette at http://127.0.0.1:8001/")
     print(f"  .venv/bin/sqlite-utils tables {db_path} --counts")
     print(f"  .venv/bin/sqlite-utils search {db_path} posts Zharylgasov -c id -c title")
     print(f"  .venv/bin/sqlite-utils {db_path} \"SELECT substr(published_at, 1, 7) AS month, count(*) FROM posts GROUP BY month\"")

@@ -131,3 +131,26 @@ def test_every_column_and_table_is_filled_where_the_post_has_it(replica, crawled
     assert count("SELECT count(*) AS n FROM posts WHERE tags = '[]'") == sum(1 for p in specs if not p.tags)
     run = rows(db_path, "SELECT fields_missing FROM crawl_runs ORDER BY id LIMIT 1")[0]
     assert json.loads(run["fields_missing"]) == {"tags": sum(1 for p in specs if not p.tags)}
+
+
+def test_the_demo_twice_keeps_one_row_per_post(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    db_path = tmp_path / "demo.db"
+    command = [sys.executable, "-m", "crawler.demo", "--posts", "40", "--db", str(db_path), "--port", str(port)]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    outputs = [subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180) for _ in range(2)]
+    for output in outputs:
+        assert output.returncode == 0, output.stderr[-2000:]
+        assert f"archive: {db_path} — 40 posts" in output.stdout
+    assert "live blog entries 60" in outputs[0].stdout
+    assert "last run: #2 finished" in outputs[1].stdout and "0 new" in outputs[1].stdout
+    assert rows(db_path, "SELECT count(*) AS n FROM posts")[0]["n"] == 40
