@@ -113,6 +113,7 @@ class SQLitePipeline:
         self.pending: list = []
         self.last_flush = time.monotonic()
         self.outcomes: Counter[str] = Counter()
+        self.failures_pending = True
         self.baseline: tuple[int, dict[str, int]] = (0, {})
 
     @classmethod
@@ -147,6 +148,7 @@ class SQLitePipeline:
             return
         now = utc_now_iso()
         with self.db.atomic():
+            self.failures_pending = storage.has_failures(self.db)
             outcomes = [self._save(item, now) for item in self.pending]
         for outcome in outcomes:
             self.outcomes[outcome] += 1
@@ -164,6 +166,7 @@ class SQLitePipeline:
             storage.renumber_entries(self.db, item.site, item.post_id, now, walk_complete=item.pages > 0)
             return "live_walk"
         if isinstance(item, FetchFailure):
+            self.failures_pending = True
             spider = self.crawler.spider
             storage.record_failure(
                 self.db,
@@ -181,7 +184,7 @@ class SQLitePipeline:
                 return "removed" if storage.mark_removed(self.db, item.site, item.id, now) else "unchanged"
             storage.mark_unchanged(self.db, item.site, item.id, now)
             return "unchanged"
-        return storage.save_post(self.db, item, now)
+        return storage.save_post(self.db, item, now, failures_pending=self.failures_pending)
 
     def close_failures(self, spider, stats: dict, now: str) -> int:
         """Record posts that were asked for and never answered; return how many failures are left."""

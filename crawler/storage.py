@@ -374,12 +374,13 @@ _CHILD_INSERTS = {
 }
 
 
-def save_post(db: sqlite_utils.Database, item: Any, now: str) -> str:
+def save_post(db: sqlite_utils.Database, item: Any, now: str, failures_pending: bool = True) -> str:
     """Write one whole post; returns ``"new"``, ``"updated"`` or ``"unchanged"``.
 
     A changed post keeps its old values in ``revisions``: which fields changed, their old
     values, and when that old version was first and last seen. The caller holds the
     transaction (``with db.atomic():``) so that a post is never half-written.
+    ``failures_pending=False`` (the failures table is empty) saves a statement.
     """
     post = _as_post(item)
     form = stored_form(item, post)
@@ -391,7 +392,8 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str) -> str:
         "SELECT content_hash, last_changed_at, last_seen_at, first_seen_at FROM posts WHERE site = ? AND id = ?", key
     ).fetchone()
     etag, last_modified = post.get("etag"), post.get("last_modified")
-    conn.execute("DELETE FROM failures WHERE site = ? AND post_id = ?", key)
+    if failures_pending:
+        conn.execute("DELETE FROM failures WHERE site = ? AND post_id = ?", key)
     if post.get("blog_zone") is not None:
         conn.execute(
             "INSERT OR IGNORE INTO post_blogs (site, post_id, blog_site, zone, first_seen_at) VALUES (?, ?, ?, ?, ?)",
@@ -601,6 +603,10 @@ def crawl_state(db: sqlite_utils.Database, site: str, zone: int | None, recheck_
         elif kind == "index":
             state.failed_index_pages.append(url)
     return state
+
+
+def has_failures(db: sqlite_utils.Database) -> bool:
+    return db.execute("SELECT EXISTS (SELECT 1 FROM failures)").fetchone()[0] == 1
 
 
 def record_listing(db: sqlite_utils.Database, *, site: str, post_id: int, blog_site: str, zone: int, now: str) -> None:
