@@ -376,12 +376,12 @@ def bench_store(posts: int = 2000) -> dict:
             now = utc_now_iso()
             started = time.perf_counter()
             for start in range(0, len(items), 50):
-                with db.atomic():  # as the store pipeline writes a batch
+                with storage.batch(db):  # as the store pipeline writes a batch
                     pending = storage.has_failures(db)
                     for item in items[start : start + 50]:
                         storage.save_post(db, item, now, failures_pending=pending)
+            db.close()  # the last checkpoint of the write-ahead log counts too
             timings.append(time.perf_counter() - started)
-            db.close()
     seconds = min(timings)
     return {"store": {"posts": posts, "seconds": round(seconds, 3), "posts_per_s": round(posts / seconds, 1)}}
 

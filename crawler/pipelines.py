@@ -147,7 +147,7 @@ class SQLitePipeline:
         if not self.pending:
             return
         now = utc_now_iso()
-        with self.db.atomic():
+        with storage.batch(self.db):
             self.failures_pending = storage.has_failures(self.db)
             outcomes = [self._save(item, now) for item in self.pending]
         for outcome in outcomes:

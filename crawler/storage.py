@@ -12,14 +12,16 @@ import hashlib
 import json
 import os
 import sqlite3
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import sqlite_utils
 from itemadapter import ItemAdapter
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: full-text search kept by the write path, not by triggers
 
 
 class StorageError(Exception):
@@ -263,7 +265,7 @@ def _shape(db: sqlite_utils.Database) -> None:
     if "live_entries" not in tables:
         db["live_entries"].create(LIVE_ENTRY_COLUMNS, pk=("site", "post_id", "entry_id"), foreign_keys=post_key)
         db["live_entries"].create_index(["published_at"])
-        db["live_entries"].enable_fts(["headline", "body_text"], create_triggers=True, tokenize="porter")
+        db["live_entries"].enable_fts(["headline", "body_text"], tokenize="porter")
     if "live_blogs" not in tables:
         db["live_blogs"].create(
             {"site": str, "post_id": int, "entries": int, "newest_entry_at": str, "walk_complete_at": str, "last_seen_at": str},
@@ -296,7 +298,14 @@ def _shape(db: sqlite_utils.Database) -> None:
             if name not in existing:
                 db[table].add_column(name, kind)
     if "posts_fts" not in tables:
-        db["posts"].enable_fts(["title", "body_text"], create_triggers=True, tokenize="porter")
+        db["posts"].enable_fts(["title", "body_text"], tokenize="porter")
+    # Archives made by schema 1 kept their full-text tables with sqlite-utils' triggers. A
+    # trigger writing to FTS5 makes it flush its pending terms to disk at every row, which
+    # made the index cost twice the rest of a post; and the update trigger re-indexed a
+    # post whenever only its last_seen_at moved. The write path keeps the index instead.
+    for table in ("posts", "live_entries"):
+        for suffix in ("ai", "ad", "au"):
+            db.execute(f"DROP TRIGGER IF EXISTS [{table}_{suffix}]")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -367,11 +376,73 @@ _POST_UPSERT = (
     "ON CONFLICT (id) DO UPDATE SET "
     + ", ".join(f"{name} = excluded.{name}" for name in _POST_INSERT_COLUMNS if name not in ("site", "id", "first_seen_at"))
 )
-_POST_UPSERT = _POST_UPSERT.replace("ON CONFLICT (id)", "ON CONFLICT (site, id)")
+_POST_UPSERT = _POST_UPSERT.replace("ON CONFLICT (id)", "ON CONFLICT (site, id)") + " RETURNING rowid"
 _CHILD_INSERTS = {
     table: f"INSERT INTO [{table}] (site, post_id, {', '.join(columns)}) VALUES (?, ?, {', '.join('?' * len(columns))})"
     for table, columns in _CHILD_COLUMNS.items()
 }
+
+
+# Full-text rows waiting for the end of the current ``batch``.
+_pending_index: ContextVar[list | None] = ContextVar("pending_index", default=None)
+
+
+@contextmanager
+def batch(db: sqlite_utils.Database) -> Iterator[None]:
+    """One transaction for several posts and entries, their full-text rows written last.
+
+    FTS5 writes its in-memory terms to disk whenever a later statement of the transaction
+    opens a statement journal (an upsert, an ``INSERT ... SELECT``): with the index written
+    post by post between the posts' own rows, it flushed once per post and cost more than
+    the rest of the post together.
+    """
+    pending: list = []
+    with db.atomic():
+        token = _pending_index.set(pending)
+        try:
+            yield
+        finally:
+            _pending_index.reset(token)
+        for args in pending:
+            _write_index(db.conn, *args)
+
+
+def _index_text(conn: sqlite3.Connection, fts: str, columns: tuple[str, ...], rowid: int, old: tuple | None, new: tuple) -> None:
+    """Keep a full-text table in step with its content table for one row (at the end of the
+    current ``batch``, or at once outside one).
+
+    ``old`` is what the index holds for the row (None for a new row): FTS5 takes a row out
+    of an external-content index by being given the values it was indexed with.
+    """
+    if old == new:
+        return
+    pending = _pending_index.get()
+    if pending is not None:
+        pending.append((fts, columns, rowid, old, new))
+    else:
+        _write_index(conn, fts, columns, rowid, old, new)
+
+
+def _write_index(conn: sqlite3.Connection, fts: str, columns: tuple[str, ...], rowid: int, old: tuple | None, new: tuple) -> None:
+    names = ", ".join(f"[{c}]" for c in columns)
+    marks = ", ".join("?" * len(columns))
+    if old is not None:
+        conn.execute(f"INSERT INTO [{fts}] ([{fts}], rowid, {names}) VALUES ('delete', ?, {marks})", [rowid, *old])
+    conn.execute(f"INSERT INTO [{fts}] (rowid, {names}) VALUES (?, {marks})", [rowid, *new])
+
+
+FTS_TABLES = {"posts_fts": "posts", "live_entries_fts": "live_entries"}
+
+
+def search_index_problems(db: sqlite_utils.Database) -> list[str]:
+    """The full-text tables that do not match their content tables (an empty list when all do)."""
+    problems = []
+    for fts in FTS_TABLES:
+        try:
+            db.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError as error:
+            problems.append(f"{fts}: {error}")
+    return problems
 
 
 def save_post(db: sqlite_utils.Database, item: Any, now: str, failures_pending: bool = True) -> str:
@@ -379,7 +450,7 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str, failures_pending: 
 
     A changed post keeps its old values in ``revisions``: which fields changed, their old
     values, and when that old version was first and last seen. The caller holds the
-    transaction (``with db.atomic():``) so that a post is never half-written.
+    transaction (``with storage.batch(db):`` or ``db.atomic()``) so that a post is never half-written.
     ``failures_pending=False`` (the failures table is empty) saves a statement.
     """
     post = _as_post(item)
@@ -439,7 +510,11 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str, failures_pending: 
         etag=etag,
         last_modified=last_modified,
     )
-    conn.execute(_POST_UPSERT, [row[name] for name in _POST_INSERT_COLUMNS])
+    rowid = conn.execute(_POST_UPSERT, [row[name] for name in _POST_INSERT_COLUMNS]).fetchone()[0]
+    _index_text(
+        conn, "posts_fts", ("title", "body_text"), rowid,
+        (old["title"], old["body_text"]) if previous is not None else None, (row["title"], row["body_text"]),
+    )
 
     if previous is not None:
         for table in ("images", "links", "embeds", "post_authors", "post_tags"):
@@ -464,6 +539,7 @@ _ENTRY_UPSERT = (
     + ", ".join(
         f"{name} = excluded.{name}" for name in LIVE_ENTRY_COLUMNS if name not in ("site", "post_id", "entry_id", "first_seen_at")
     )
+    + " RETURNING rowid"
 )
 
 
@@ -505,7 +581,11 @@ def save_entry(db: sqlite_utils.Database, item: Any, now: str) -> str:
         first_seen_at=previous[1] if previous is not None else now,
         last_seen_at=now,
     )
-    conn.execute(_ENTRY_UPSERT, [row[name] for name in LIVE_ENTRY_COLUMNS])
+    rowid = conn.execute(_ENTRY_UPSERT, [row[name] for name in LIVE_ENTRY_COLUMNS]).fetchone()[0]
+    _index_text(
+        conn, "live_entries_fts", ("headline", "body_text"), rowid,
+        (old["headline"], old["body_text"]) if previous is not None else None, (row["headline"], row["body_text"]),
+    )
     return "new" if previous is None else "updated"
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from crawler import storage
 from crawler.replica import Replica
 from crawler.replica_settings import as_arguments
 
@@ -72,3 +73,11 @@ def archive_snapshot(db_path: Path, base_url: str) -> dict:
             row[f"{name}_joined"] = [r["name"] for r in joined]
         posts[row["id"]] = row
     return posts
+
+
+def search_index_problems(db_path: Path) -> list[str]:
+    db = sqlite_utils.Database(db_path)
+    try:
+        return storage.search_index_problems(db)
+    finally:
+        db.close()

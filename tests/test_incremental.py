@@ -14,7 +14,7 @@ from crawler.replica import Replica
 from crawler.replica_settings import as_arguments
 from crawler.storage import RunLock
 
-from .conftest import ROOT, rows, run_crawl
+from .conftest import ROOT, rows, run_crawl, search_index_problems
 
 POSTS = 120
 
@@ -97,6 +97,13 @@ def test_added_edited_deleted_posts_are_caught_by_the_next_run(replica, window, 
 
     removed = rows(archive, "SELECT id, removed_at, title FROM posts WHERE removed_at IS NOT NULL")
     assert [(r["id"], bool(r["title"])) for r in removed] == [(deleted, True)]  # marked, never deleted
+
+    # Search finds the edited posts by their new titles, not their old ones.
+    assert search_index_problems(archive) == []
+    for post_id in edited:
+        found = rows(archive, "SELECT posts.id FROM posts_fts JOIN posts ON posts.rowid = posts_fts.rowid "
+                              "WHERE posts_fts MATCH ?", ['title:"Updated"'])
+        assert post_id in {r["id"] for r in found}
 
 
 def test_a_run_after_the_changes_changes_nothing_and_is_quiet_when_asked(replica, window, archive):

@@ -11,7 +11,7 @@ from crawler.pages.liveblog import stamp_to_utc
 from crawler.replica import Replica
 from crawler.replica.content import LIVE_BLOG_ID
 
-from .conftest import rows, run_crawl
+from .conftest import rows, run_crawl, search_index_problems
 
 POSTS = 40
 ENTRIES = 45  # five pages of ten
@@ -163,6 +163,7 @@ def test_new_entries_come_in_with_at_most_two_live_blog_pages_and_edits_are_kept
         [revision] = rows(db_path, "SELECT * FROM revisions WHERE entry_id IS NOT NULL")
         assert (revision["post_id"], revision["entry_id"]) == (LIVE_BLOG_ID, added[1])
         assert {"headline", "body_text", "body_html"} <= set(json.loads(revision["changed_fields"]))
+        assert search_index_problems(db_path) == []
         newest = rows(db_path, "SELECT published_at FROM live_entries ORDER BY published_at DESC LIMIT 1")[0]
         assert datetime.fromisoformat(newest["published_at"]) > datetime.now(timezone.utc) - timedelta(hours=1)
 

@@ -215,3 +215,83 @@ def test_a_post_listed_in_two_blogs_belongs_to_both(db):
         (1755, "2026-01-02"),
         (17257, "2026-01-01"),
     ]
+
+
+def search(db, table: str, words: str) -> list:
+    return [row[0] for row in db.execute(f"SELECT rowid FROM [{table}_fts] WHERE [{table}_fts] MATCH ?", [words]).fetchall()]
+
+
+def test_full_text_search_follows_new_changed_unchanged_and_removed_posts(db):
+    storage.save_post(db, make_post(101, title="Caliphate Propaganda"), "2026-01-01T00:00:00+00:00")
+    storage.save_post(db, make_post(102, title="Another Story"), "2026-01-01T00:00:00+00:00")
+    [rowid] = search(db, "posts", "caliphate")
+    assert storage.search_index_problems(db) == []
+
+    storage.save_post(db, make_post(101, title="Caliphate Propaganda"), "2026-01-02T00:00:00+00:00")  # unchanged
+    storage.mark_unchanged(db, "rferl.org", 101, "2026-01-03T00:00:00+00:00")
+    storage.mark_removed(db, "rferl.org", 102, "2026-01-03T00:00:00+00:00")
+    assert search(db, "posts", "caliphate") == [rowid] and storage.search_index_problems(db) == []
+
+    edited = make_post(101, title="Recruitment Videos", body_text="A paragraph about videos.")
+    assert storage.save_post(db, edited, "2026-01-04T00:00:00+00:00") == "updated"
+    assert search(db, "posts", "caliphate") == []
+    assert search(db, "posts", "recruitment") == [rowid] == search(db, "posts", "paragraph videos")
+    # A change outside the searched text leaves the index as it is, and consistent.
+    assert storage.save_post(db, make_post(101, title="Recruitment Videos", body_text="A paragraph about videos.", tags=["ISIS"]),
+                             "2026-01-05T00:00:00+00:00") == "updated"
+    assert search(db, "posts", "recruitment") == [rowid]
+    assert storage.search_index_problems(db) == []
+
+
+def test_full_text_search_follows_live_entries(db):
+    storage.save_post(db, make_post(7), "2026-01-01T00:00:00+00:00")
+    entry = dict(site="rferl.org", post_id=7, entry_id=1, published_at="2015-11-20T10:00:00+00:00", headline="Raqqa Strikes",
+                 body_text="Entry text.", body_html="<p>Entry text.</p>", links=[], images=[], url="https://www.rferl.org/a/x/7/lbl1lbi1.html")
+    assert storage.save_entry(db, entry, "2026-01-01T00:00:00+00:00") == "new"
+    storage.renumber_entries(db, "rferl.org", 7, "2026-01-01T00:00:00+00:00")
+    [rowid] = search(db, "live_entries", "raqqa")
+    assert storage.save_entry(db, dict(entry, headline="Mosul Strikes"), "2026-01-02T00:00:00+00:00") == "updated"
+    assert search(db, "live_entries", "raqqa") == [] and search(db, "live_entries", "mosul") == [rowid]
+    assert storage.search_index_problems(db) == []
+
+
+def test_search_index_problems_are_found(db):
+    storage.save_post(db, make_post(), "2026-01-01T00:00:00+00:00")
+    db.execute("UPDATE posts SET body_text = 'rewritten behind the crawler''s back'")
+    assert [problem.split(":")[0] for problem in storage.search_index_problems(db)] == ["posts_fts"]
+
+
+def test_an_archive_of_schema_1_loses_its_full_text_triggers_and_keeps_its_index(tmp_path):
+    path = tmp_path / "old.db"
+    db = storage.open_db(path)
+    storage.save_post(db, make_post(101, title="Caliphate Propaganda"), "2026-01-01T00:00:00+00:00")
+    # Schema 1 kept the index with sqlite-utils' triggers.
+    db["posts"].enable_fts(["title", "body_text"], create_triggers=True, tokenize="porter", replace=True)
+    db.execute("PRAGMA user_version = 1")
+    assert {t.name for t in db.triggers} >= {"posts_ai", "posts_au", "posts_ad"}
+    db.close()
+
+    db = storage.open_db(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == storage.SCHEMA_VERSION == 2
+    assert [t.name for t in db.triggers] == []
+    storage.save_post(db, make_post(101, title="Recruitment Videos"), "2026-01-02T00:00:00+00:00")
+    storage.save_post(db, make_post(102, title="Caliphate Again"), "2026-01-02T00:00:00+00:00")
+    assert len(search(db, "posts", "caliphate")) == 1 and len(search(db, "posts", "recruitment")) == 1
+    assert storage.search_index_problems(db) == []
+    db.close()
+
+
+def test_a_batch_writes_the_index_last_and_all_or_nothing(db):
+    with storage.batch(db):
+        storage.save_post(db, make_post(101, title="Caliphate Propaganda"), "2026-01-01T00:00:00+00:00")
+        storage.save_post(db, make_post(102, title="Recruitment Videos"), "2026-01-01T00:00:00+00:00")
+        assert search(db, "posts", "caliphate") == []  # not yet: written when the batch ends
+    assert len(search(db, "posts", "caliphate")) == 1 and len(search(db, "posts", "recruitment")) == 1
+
+    with pytest.raises(RuntimeError):
+        with storage.batch(db):
+            storage.save_post(db, make_post(101, title="Edited Title"), "2026-01-02T00:00:00+00:00")
+            raise RuntimeError("killed halfway")
+    assert db["posts"].get(("rferl.org", 101))["title"] == "Caliphate Propaganda"
+    assert search(db, "posts", "edited") == [] and len(search(db, "posts", "caliphate")) == 1
+    assert storage.search_index_problems(db) == []
