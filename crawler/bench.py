@@ -148,11 +148,12 @@ def _crawl(start_url: str, db_path: Path, extra: list[str]):
 class ReplicaProcess:
     """``python -m crawler.replica --prerender`` in its own process, so its CPU is its own."""
 
-    def __init__(self, posts: int, seed: int = 1):
+    def __init__(self, posts: int, seed: int = 1, extra: list[str] = ()):
         import subprocess
 
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "crawler.replica", "--port", "0", "--posts", str(posts), "--seed", str(seed), "--prerender"],
+            [sys.executable, "-m", "crawler.replica", "--port", "0", "--posts", str(posts), "--seed", str(seed), "--prerender",
+             *extra],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,
@@ -170,14 +171,17 @@ class ReplicaProcess:
         self.process.stdout.close()
 
 
-def _tree_rss_bytes(pid: int) -> int:
-    """Resident memory of a process and all its descendants."""
+def _tree_rss_bytes(pid: int, proportional: bool = False) -> int:
+    """Resident memory of a process and all its descendants; ``proportional``: PSS, each
+    shared page counted once over the processes sharing it (Chromium's processes share
+    much, which RSS counts again in each)."""
     total, todo = 0, [pid]
+    source, field = ("smaps_rollup", "Pss:") if proportional else ("status", "VmRSS:")
     while todo:
         current = todo.pop()
         try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{current}/{source}").read_text().splitlines():
+                if line.startswith(field):
                     total += int(line.split()[1]) * 1024
             for task in Path(f"/proc/{current}/task").iterdir():
                 children = (task / "children").read_text().split()
@@ -187,8 +191,8 @@ def _tree_rss_bytes(pid: int) -> int:
     return total
 
 
-def _run_measured(command: list[str]) -> dict:
-    """Run a command; its wall time, the peak RSS of its process tree, its stderr."""
+def _run_measured(command: list[str], proportional: bool = False) -> dict:
+    """Run a command; its wall time, the peak RSS (or PSS) of its process tree, its stderr."""
     import subprocess
     import threading
 
@@ -201,8 +205,8 @@ def _run_measured(command: list[str]) -> dict:
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss_bytes(process.pid))
-            done.wait(0.02)
+            peak = max(peak, _tree_rss_bytes(process.pid, proportional))
+            done.wait(0.1 if proportional else 0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -354,6 +358,49 @@ def _rows_nochange(result: dict) -> list[tuple[str, str, str]]:
     ]
 
 
+def bench_render(posts: int = 200, few: int = 25, many: int = 150, extra: list[str] = ()) -> dict:
+    """The browser over a long crawl: peak PSS (Chromium's processes counted) with many
+    post pages rendered against few; pages and contexts are closed after use."""
+    import tempfile
+
+    figures = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for count in (few, many):
+            replica = ReplicaProcess(posts, seed=21, extra=["--js-posts", str(count)])
+            try:
+                run = _run_measured(_crawl_command("blog", replica.index_url, Path(folder) / f"js-{count}.db", extra), proportional=True)
+            finally:
+                replica.stop()
+            if run["exit"] != 0:
+                raise SystemExit("bench: the rendering crawl failed:\n" + run["stderr"][-2000:])
+            figures[count] = {
+                "js_posts": count,
+                "pages_rendered": int(_scrapy_stat(run["stderr"], "pangea/pages_rendered")),
+                "wall_s": round(run["wall"], 2),
+                "peak_pss_mib": round(run["peak_rss_mib"], 1),
+                "pages_reused": int(_scrapy_stat(run["stderr"], "pangea/browser_pages_reused")),
+                "pages_created": int(_scrapy_stat(run["stderr"], "playwright/page_count")),
+            }
+    return {
+        "render_pss_growth": round(figures[many]["peak_pss_mib"] / figures[few]["peak_pss_mib"], 3),
+        "render": {"posts": posts, "few": figures[few], "many": figures[many]},
+    }
+
+
+def _rows_render(result: dict) -> list[tuple[str, str, str]]:
+    r = result["render"]
+    few, many = r["few"], r["many"]
+    per_page = (many["wall_s"] - few["wall_s"]) / max(1, many["pages_rendered"] - few["pages_rendered"])
+    return [
+        (
+            f"browser memory, {many['pages_rendered']} pages rendered vs {few['pages_rendered']}",
+            f"peak PSS with Chromium {many['peak_pss_mib']} MiB vs {few['peak_pss_mib']} MiB; "
+            f"{many['pages_created']} pages opened; {per_page * 1000:.0f} ms per rendered page",
+            f"{result['render_pss_growth']:.3f} (flat: <= 1.1)",
+        )
+    ]
+
+
 def bench_store(posts: int = 2000) -> dict:
     """The storage layer alone (posts with images, links, tags, FTS), against the rate the crawl produces posts."""
     import tempfile
@@ -400,6 +447,7 @@ PARTS = {
     "crawl": (bench_crawl, _rows_crawl),
     "nochange": (bench_nochange, _rows_nochange),
     "store": (bench_store, _rows_store),
+    "render": (bench_render, _rows_render),
     "faults": (bench_faults, _rows_faults),
 }
 

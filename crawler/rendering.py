@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import weakref
 from urllib.parse import urlsplit
 
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
@@ -52,23 +54,136 @@ def launch_options(chromium_path: str) -> dict:
     return options
 
 
-def render_meta() -> dict:
-    """Request meta for a page fetched in the browser, in a context of its own that the callback closes."""
+# A post page is ready when its body has text (or when it has no body container at all).
+BODY_READY = """() => {
+  const body = document.querySelector("#article-content .wsw");
+  return !body || body.textContent.trim().length > 0;
+}"""
+# How long a rendered post may take to fill its body, at the most.
+BODY_WAIT_MS = 15_000
+
+
+async def wait_for_body(page) -> None:
+    """Wait until the post body has text; a body that never fills is left for the parser to
+    report (the page cannot be read), not raised here."""
+    try:
+        await page.wait_for_function(BODY_READY, timeout=BODY_WAIT_MS)
+    except PlaywrightTimeoutError:
+        pass
+
+
+def render_meta(post: bool = False) -> dict:
+    """Request meta for a page fetched in the browser, in a context of its own that the callback closes.
+
+    A post waits for its body to have text; an index (or any other page) for the network
+    to go quiet, which costs half a second more.
+    """
+    wait = PageMethod(wait_for_body) if post else PageMethod("wait_for_load_state", "networkidle")
     return {
         "playwright": True,
         "playwright_include_page": True,
         "playwright_context": f"render-{next(_contexts)}",
-        "playwright_page_methods": [PageMethod("wait_for_load_state", "networkidle")],
+        "playwright_page_methods": [wait],
     }
 
 
 async def close_page(page) -> None:
-    """Close a rendered page and its context: memory stays flat over a long crawl."""
-    if page is None:
+    """Close a rendered page and its context."""
+    if page is None or page.is_closed():
         return
     context = page.context
     await page.close()
     await context.close()
+
+
+class PagePool:
+    """Browser pages, each in a context of its own, used again for the next page to render.
+
+    A new page costs Chromium a renderer process (half a second of CPU here); navigating an
+    open page to the next post costs a third of that. ``size`` pages at the most are open
+    at once; a page is closed with its context after ``max_uses`` pages, so that memory
+    stays flat over a long crawl. The download handler ``acquire``s a slot for every page
+    it renders (an open page, or room for a new one); the spider's callback or errback
+    ``release``s it.
+    """
+
+    def __init__(self, size: int, max_uses: int, wait_seconds: float = 120.0, stats=None):
+        self.stats = stats
+        self.size = max(1, size)
+        self.max_uses = max(1, max_uses)
+        self.wait_seconds = wait_seconds
+        self.slots: asyncio.Queue | None = None
+        self.uses: dict = {}
+        self.context_names: dict = {}
+        self.reused = 0
+        self.recycled = 0
+
+    def _queue(self) -> asyncio.Queue:
+        if self.slots is None:  # made in the running loop
+            self.slots = asyncio.Queue()
+            for _ in range(self.size):
+                self.slots.put_nowait(None)
+        return self.slots
+
+    async def acquire(self, request) -> None:
+        """Give ``request`` an open page to navigate, or room for a new one."""
+        try:
+            page = await asyncio.wait_for(self._queue().get(), self.wait_seconds)
+        except asyncio.TimeoutError:
+            return  # a slot was never given back: render with a page of its own, not wait forever
+        request.meta["pangea_page_slot"] = True
+        if page is not None and not page.is_closed():
+            request.meta["playwright_page"] = page
+            request.meta["playwright_context"] = self.context_names.get(page, request.meta.get("playwright_context"))
+            self.reused += 1
+            if self.stats is not None:
+                self.stats.inc_value("pangea/browser_pages_reused")
+
+    async def release(self, request, page, reuse: bool = True) -> None:
+        """The page of ``request`` is read (or failed): keep it for the next one, or close it."""
+        if page is not None and not page.is_closed():
+            self.context_names.setdefault(page, request.meta.get("playwright_context"))
+            uses = self.uses.get(page, 0) + 1
+            if reuse and uses < self.max_uses:
+                self.uses[page] = uses
+            else:
+                self.uses.pop(page, None)
+                self.context_names.pop(page, None)
+                self.recycled += 1
+                if self.stats is not None and reuse:
+                    self.stats.inc_value("pangea/browser_pages_recycled")
+                await close_page(page)
+                page = None
+        else:
+            page = None
+        if request.meta.pop("pangea_page_slot", False):
+            self._queue().put_nowait(page)
+        elif page is not None:
+            await close_page(page)
+
+    async def close(self) -> None:
+        """Close the pages kept open."""
+        if self.slots is None:
+            return
+        while not self.slots.empty():
+            page = self.slots.get_nowait()
+            if page is not None:
+                await close_page(page)
+
+
+_pools: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def page_pool(crawler) -> PagePool:
+    """The crawl's pool of browser pages, shared by its download handler and its spider."""
+    pool = _pools.get(crawler)
+    if pool is None:
+        pool = _pools[crawler] = PagePool(
+            size=crawler.settings.getint("PLAYWRIGHT_MAX_CONTEXTS", 2) or 2,
+            max_uses=crawler.settings.getint("RENDER_PAGE_MAX_USES", 10),
+            stats=crawler.stats,
+        )
+    return pool
 
 
 async def load_everything(page, stop=None) -> int:
@@ -106,16 +221,23 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
             **self.config.launch_options,
         }
         self._start_lock = asyncio.Lock()
+        self._started = False
+        self.pages = page_pool(crawler)
 
     async def _maybe_launch_in_thread(self) -> None:
         """Called at engine start by the stock handler: nothing to start yet."""
 
     async def download_request(self, request, spider=None):
-        if request.meta.get("playwright") and getattr(self, "browser_provider", None) is None:
+        # A flag of our own: the stock _launch sets browser_provider before its driver has
+        # started, and requests arriving meanwhile must wait for the start, not race it.
+        if request.meta.get("playwright") and not self._started:
             async with self._start_lock:
-                if getattr(self, "browser_provider", None) is None:
+                if not self._started:
                     await self._launch()
+                    self._started = True
                     self.stats.inc_value("pangea/browser_started")
+        if request.meta.get("playwright") and "pangea_page_slot" not in request.meta and "playwright_page" not in request.meta:
+            await self.pages.acquire(request)
         return await super().download_request(request)
 
 

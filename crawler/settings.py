@@ -64,6 +64,10 @@ CHROMIUM_PATH = os.environ.get("PANGEA_CHROMIUM", "/usr/bin/chromium")
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_MAX_CONTEXTS = 2
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 1
+# A browser page renders this many pages, then is closed with its context and a new one
+# takes over: opening a page costs three times a navigation, and a page kept for ever
+# grows (Playwright holds every request and response of a page until it closes).
+RENDER_PAGE_MAX_USES = 10
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 PLAYWRIGHT_ABORT_REQUEST = "crawler.rendering.abort_request"
 

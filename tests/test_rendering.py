@@ -59,9 +59,28 @@ def test_the_browser_rendered_only_the_pages_that_needed_it(js):
     assert run["pages_rendered"] == 1 + JS_POSTS
 
 
-def test_pages_and_contexts_are_closed_after_use(js):
-    assert stat(js["stderr"], "playwright/page_count") == stat(js["stderr"], "playwright/context_count") == 1 + JS_POSTS
+def test_browser_pages_are_used_again_at_most_two_at_once(js):
+    created = stat(js["stderr"], "playwright/page_count")
+    assert created == stat(js["stderr"], "playwright/context_count")  # a context per page
+    # The index page is closed after its clicks; the posts go through two pages, used again.
+    assert created <= 1 + 2 < 1 + JS_POSTS
+    assert stat(js["stderr"], "pangea/browser_pages_reused") == 1 + JS_POSTS - created
     assert stat(js["stderr"], "playwright/page_count/max_concurrent") <= 2
+
+
+def test_a_page_is_closed_after_its_uses_and_a_new_one_takes_over(plain, tmp_path):
+    with Replica(posts=POSTS, seed=SEED, js_posts=6) as replica:
+        result = run_crawl(replica.index_url, tmp_path / "recycled.db", "-s", "RENDER_PAGE_MAX_USES=2", timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert stat(result.stderr, "pangea/pages_rendered") == 6
+    created, reused = stat(result.stderr, "playwright/page_count"), stat(result.stderr, "pangea/browser_pages_reused")
+    recycled = stat(result.stderr, "pangea/browser_pages_recycled")
+    # Every post in a page, new or used again; a page used again has rendered its two
+    # posts and is closed; so at least three pages for six posts.
+    assert created + reused == 6
+    assert recycled == reused and created >= 3
+    snapshot = archive_snapshot(tmp_path / "recycled.db", replica.base_url)
+    assert snapshot == plain["snapshot"]
 
 
 def test_a_plain_site_never_starts_the_browser(plain):

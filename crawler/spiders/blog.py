@@ -42,7 +42,7 @@ from ..items import BlogListing, FetchFailure, LiveBlogWalk, PostStatus
 from ..pages.index import IndexPage
 from ..pages.liveblog import LiveBlogPage
 from ..pages.post import PostPage
-from ..rendering import LOAD_MORE, close_page, load_everything, render_meta
+from ..rendering import LOAD_MORE, load_everything, page_pool, render_meta
 from ..urls import (
     absolute_url,
     article_id_from_url,
@@ -110,6 +110,11 @@ class BlogSpider(scrapy.Spider):
         # Every post requested and not yet answered; what is left at the end was lost on
         # the way (filtered, dropped) and goes to the failures table like a failed fetch.
         self.outstanding: dict[int, str] = {}
+
+    @property
+    def pages(self):
+        """The crawl's browser pages (shared with the download handler)."""
+        return page_pool(self.crawler)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -202,9 +207,9 @@ class BlogSpider(scrapy.Spider):
     def fetch_failed(self, failure):
         """One line per page that could not be fetched (after Scrapy's retries), and a failure record."""
         request = failure.request
-        page = request.meta.get("playwright_page")
-        if page is not None:
-            asyncio.ensure_future(close_page(page))
+        if request.meta.get("playwright"):
+            # The browser page (or the room for one) goes back to the pool, the page closed.
+            asyncio.ensure_future(self.pages.release(request, request.meta.get("playwright_page"), reuse=False))
         response = getattr(failure.value, "response", None)
         reason = f"HTTP {response.status}" if response is not None else (failure.getErrorMessage() or failure.type.__name__)
         yield from self.give_up(request, reason)
@@ -346,7 +351,7 @@ class BlogSpider(scrapy.Spider):
                 html = await page.content()
                 ended = not await page.locator(LOAD_MORE).count()
         finally:
-            await close_page(page)
+            await self.pages.release(response.request, page, reuse=False)  # a long list: not kept
         if not clicks and not index.needs_browser:
             for item in self.follow_index(response, index, list_path):
                 yield item
@@ -367,7 +372,7 @@ class BlogSpider(scrapy.Spider):
             self.index_end_reached = True
 
     def rendered_post_request(self, request: scrapy.Request) -> scrapy.Request:
-        return request.replace(meta={**request.meta, **render_meta()}, headers={}, dont_filter=True)
+        return request.replace(meta={**request.meta, **render_meta(post=True)}, headers={}, dont_filter=True)
 
     async def parse_post(self, response, post_id: int):
         stats = self.crawler.stats
@@ -377,7 +382,7 @@ class BlogSpider(scrapy.Spider):
             try:
                 html = await page.content()
             finally:
-                await close_page(page)
+                await self.pages.release(response.request, page)
         elif response.status == 304:
             self.outstanding.pop(post_id, None)
             yield PostStatus(id=post_id, url=response.url, status="unchanged", site=self.known_site(post_id))
