@@ -248,7 +248,7 @@ def _crawl_figures(run: dict) -> dict:
     }
 
 
-def bench_crawl(posts: int = 2000, big: int = 8000, rounds: int = 3) -> dict:
+def bench_crawl(posts: int = 2000, big: int = 8000, rounds: int = 5) -> dict:
     """Our full crawl against the bare spider (pages/s, peak RSS), and our RSS at 8,000 posts."""
     import tempfile
 

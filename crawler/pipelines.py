@@ -43,33 +43,33 @@ class NormalizePipeline:
     def process_item(self, item):
         if not isinstance(item, Post):
             return item
-        post = ItemAdapter(item)
-        if not post.get("id") or not post.get("url"):
+        post = item  # a dataclass: plain attributes (ItemAdapter was a tenth of this stage)
+        if not post.id or not post.url:
             self.stats.inc_value("pangea/posts_dropped/no_id")
-            raise DropItem(f"not a post: {post.get('fetched_url') or post.get('url')}")
-        post["id"] = int(post["id"])
-        base = post["url"]
+            raise DropItem(f"not a post: {post.fetched_url or post.url}")
+        post.id = int(post.id)
+        base = post.url
         for name in _TEXT_FIELDS:
-            post[name] = clean_text(post.get(name)) or None
+            setattr(post, name, clean_text(getattr(post, name)) or None)
         for name in _DATE_FIELDS:
-            post[name] = to_utc_iso(post.get(name))
-        post["authors"] = split_keywords(post.get("authors"))
-        post["tags"] = split_keywords(post.get("tags"))
-        post["body_text"] = clean_body_text(post.get("body_text"))
-        post["word_count"] = word_count(post["body_text"])
+            setattr(post, name, to_utc_iso(getattr(post, name)))
+        post.authors = split_keywords(post.authors)
+        post.tags = split_keywords(post.tags)
+        post.body_text = clean_body_text(post.body_text)
+        post.word_count = word_count(post.body_text)
         for collection in ("images", "links", "embeds"):
             kept = []
-            for entry in post.get(collection) or []:
-                entry_adapter = ItemAdapter(entry)
-                entry_adapter["url"] = absolute_url(entry_adapter.get("url"), base)
-                if entry_adapter["url"]:
+            for entry in getattr(post, collection) or []:
+                entry.url = absolute_url(entry.url, base)
+                if entry.url:
                     kept.append(entry)
-            post[collection] = kept
-        post["fetched_at"] = utc_now_iso()
-        self.stats.inc_value("pangea/posts_parsed")
+            setattr(post, collection, kept)
+        post.fetched_at = utc_now_iso()
+        stats = self.stats
+        stats.inc_value("pangea/posts_parsed")
         for name in EXPECTED_FIELDS:
-            if not post.get(name):
-                self.stats.inc_value(f"pangea/fields_missing/{name}")
+            if not getattr(post, name):
+                stats.inc_value(f"pangea/fields_missing/{name}")
         return item
 
 

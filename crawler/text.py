@@ -9,6 +9,7 @@ import unicodedata
 # knows them all), folds to one ASCII space inside a paragraph. Zero-width characters,
 # which are not spaces to Python, are dropped.
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_HAS_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]").search
 
 
 def clean_text(value: str | None) -> str:
@@ -20,7 +21,9 @@ def clean_text(value: str | None) -> str:
         return ""
     if value.isascii():  # no zero-width characters, nothing to compose: the common case
         return " ".join(value.split())
-    return unicodedata.normalize("NFC", " ".join(value.translate(_ZERO_WIDTH).split()))
+    if _HAS_ZERO_WIDTH(value):  # rare; translating every string cost more than the rest
+        value = value.translate(_ZERO_WIDTH)
+    return unicodedata.normalize("NFC", " ".join(value.split()))
 
 
 def join_paragraphs(paragraphs: list[str]) -> str:
