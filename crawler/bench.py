@@ -102,7 +102,7 @@ def bench_faults(posts: int = 300) -> dict:
         db_path = Path(folder) / "faults.db"
         for _ in range(3):
             started = time.perf_counter()
-            code = _crawl(replica.index_url, db_path, settings).returncode
+            code = _run_measured(_crawl_command("blog", replica.index_url, db_path, settings))["exit"]
             db = sqlite_utils.Database(db_path)
             run = next(db.query("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1"))
             stored = db["posts"].count
@@ -138,17 +138,6 @@ def _rows_faults(result: dict) -> list[tuple[str, str, str]]:
             )
         )
     return rows
-
-
-def _crawl(start_url: str, db_path: Path, extra: list[str]):
-    import os
-    import subprocess
-
-    from .replica_settings import as_arguments
-
-    command = [sys.executable, "-m", "scrapy", "crawl", "blog", "-a", f"start_url={start_url}", "-s", f"SQLITE_PATH={db_path}"]
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run(command + as_arguments() + extra, cwd=ROOT, env=env, capture_output=True, text=True)
 
 
 # --- crawls against a replica in a process of its own ---------------------------------------
@@ -370,7 +359,6 @@ def bench_nochange(posts: int = 2000, rounds: int = 3) -> dict:
                 runs.append({"wall_s": round(run["wall"], 3), "requests": requests})
         finally:
             replica.stop()
-    floors = [f for f in floors]
     wall = statistics.median(r["wall_s"] for r in runs)
     floor = statistics.median(floors)
     return {

@@ -8,7 +8,6 @@ archive stays one row per post.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys

@@ -107,16 +107,14 @@ class PagePool:
     ``release``s it.
     """
 
-    def __init__(self, size: int, max_uses: int, wait_seconds: float = 120.0, stats=None):
+    def __init__(self, size: int, max_uses: int, stats, wait_seconds: float = 120.0):
         self.stats = stats
         self.size = max(1, size)
         self.max_uses = max(1, max_uses)
         self.wait_seconds = wait_seconds
         self.slots: asyncio.Queue | None = None
-        self.uses: dict = {}
-        self.context_names: dict = {}
-        self.reused = 0
-        self.recycled = 0
+        self.uses: dict = {}  # open page: pages it has rendered
+        self.context_names: dict = {}  # open page: the name scrapy-playwright knows its context by
 
     def _queue(self) -> asyncio.Queue:
         if self.slots is None:  # made in the running loop
@@ -132,43 +130,33 @@ class PagePool:
         except asyncio.TimeoutError:
             return  # a slot was never given back: render with a page of its own, not wait forever
         request.meta["pangea_page_slot"] = True
-        if page is not None and not page.is_closed():
-            request.meta["playwright_page"] = page
-            request.meta["playwright_context"] = self.context_names.get(page, request.meta.get("playwright_context"))
-            self.reused += 1
-            if self.stats is not None:
-                self.stats.inc_value("pangea/browser_pages_reused")
+        if page is None:
+            return
+        if page.is_closed():  # crashed while it waited: a new page takes its place
+            self.uses.pop(page, None)
+            self.context_names.pop(page, None)
+            return
+        request.meta["playwright_page"] = page
+        request.meta["playwright_context"] = self.context_names[page]
+        self.stats.inc_value("pangea/browser_pages_reused")
 
     async def release(self, request, page, reuse: bool = True) -> None:
         """The page of ``request`` is read (or failed): keep it for the next one, or close it."""
-        if page is not None and not page.is_closed():
-            self.context_names.setdefault(page, request.meta.get("playwright_context"))
-            uses = self.uses.get(page, 0) + 1
-            if reuse and uses < self.max_uses:
-                self.uses[page] = uses
+        slot = request.meta.pop("pangea_page_slot", False)
+        kept = None
+        if page is not None:
+            uses = self.uses.pop(page, 0) + 1
+            name = self.context_names.pop(page, None) or request.meta.get("playwright_context")
+            if page.is_closed():
+                pass  # crashed or closed by a failure: its slot makes room for a new page
+            elif slot and reuse and uses < self.max_uses:
+                self.uses[page], self.context_names[page], kept = uses, name, page
             else:
-                self.uses.pop(page, None)
-                self.context_names.pop(page, None)
-                self.recycled += 1
-                if self.stats is not None and reuse:
+                if reuse and uses >= self.max_uses:
                     self.stats.inc_value("pangea/browser_pages_recycled")
                 await close_page(page)
-                page = None
-        else:
-            page = None
-        if request.meta.pop("pangea_page_slot", False):
-            self._queue().put_nowait(page)
-        elif page is not None:
-            await close_page(page)
-
-    async def close(self) -> None:
-        """Close the pages kept open."""
-        if self.slots is None:
-            return
-        while not self.slots.empty():
-            page = self.slots.get_nowait()
-            if page is not None:
-                await close_page(page)
+        if slot:
+            self._queue().put_nowait(kept)
 
 
 _pools: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -230,14 +218,15 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
     async def download_request(self, request, spider=None):
         # A flag of our own: the stock _launch sets browser_provider before its driver has
         # started, and requests arriving meanwhile must wait for the start, not race it.
-        if request.meta.get("playwright") and not self._started:
-            async with self._start_lock:
-                if not self._started:
-                    await self._launch()
-                    self._started = True
-                    self.stats.inc_value("pangea/browser_started")
-        if request.meta.get("playwright") and "pangea_page_slot" not in request.meta and "playwright_page" not in request.meta:
-            await self.pages.acquire(request)
+        if request.meta.get("playwright"):
+            if not self._started:
+                async with self._start_lock:
+                    if not self._started:
+                        await self._launch()
+                        self._started = True
+                        self.stats.inc_value("pangea/browser_started")
+            if "pangea_page_slot" not in request.meta and "playwright_page" not in request.meta:
+                await self.pages.acquire(request)  # a retry keeps the page (and slot) it had
         return await super().download_request(request)
 
 

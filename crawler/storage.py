@@ -332,16 +332,20 @@ def _as_post(item: Any) -> dict:
     return {key: _plain(value) if type(value) is list else value for key, value in fields.items()}
 
 
+def _child_rows(entries: list | None, table: str) -> list[dict]:
+    """Images, links or embeds as the archive stores them: their columns, flags as 0/1."""
+    columns = _CHILD_COLUMNS[table]
+    return [{c: (int(bool(entry.get(c))) if c in _FLAGS else entry.get(c)) for c in columns} for entry in entries or []]
+
+
 def stored_form(item: Any, post: dict | None = None) -> dict:
     """The fields that make a post's content, as the archive stores them (flags as 0/1)."""
     post = post if post is not None else _as_post(item)
     form = {name: post.get(name) for name in _HASHED_FIELDS if name not in _CHILD_COLUMNS}
     form["authors"] = list(form.get("authors") or [])
     form["tags"] = list(form.get("tags") or [])
-    for table, columns in _CHILD_COLUMNS.items():
-        form[table] = [
-            {c: (int(bool(entry.get(c))) if c in _FLAGS else entry.get(c)) for c in columns} for entry in post.get(table) or []
-        ]
+    for table in _CHILD_COLUMNS:
+        form[table] = _child_rows(post.get(table), table)
     return form
 
 
@@ -367,16 +371,22 @@ def content_hash(form: dict) -> str:
     return hashlib.sha256(json.dumps(form, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
 
 
+def _upsert_sql(table: str, columns: list[str], key: tuple[str, ...]) -> str:
+    """Insert a row, or update it in place (all but its key and first_seen_at); its rowid back."""
+    kept = (*key, "first_seen_at")
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
+        + ", ".join(f"{name} = excluded.{name}" for name in columns if name not in kept)
+        + " RETURNING rowid"
+    )
+
+
 # The write path of a post is plain SQL with fixed statements: sqlite-utils' insert and
 # upsert look the table up on every call, which made them most of the cost of storing a
 # post. The schema itself stays sqlite-utils' (ensure_db_shape).
-_POST_INSERT_COLUMNS = [name for name in POST_COLUMNS]
-_POST_UPSERT = (
-    f"INSERT INTO posts ({', '.join(_POST_INSERT_COLUMNS)}) VALUES ({', '.join('?' * len(_POST_INSERT_COLUMNS))}) "
-    "ON CONFLICT (id) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name in _POST_INSERT_COLUMNS if name not in ("site", "id", "first_seen_at"))
-)
-_POST_UPSERT = _POST_UPSERT.replace("ON CONFLICT (id)", "ON CONFLICT (site, id)") + " RETURNING rowid"
+_POST_INSERT_COLUMNS = list(POST_COLUMNS)
+_POST_UPSERT = _upsert_sql("posts", _POST_INSERT_COLUMNS, ("site", "id"))
 _CHILD_INSERTS = {
     table: f"INSERT INTO [{table}] (site, post_id, {', '.join(columns)}) VALUES (?, ?, {', '.join('?' * len(columns))})"
     for table, columns in _CHILD_COLUMNS.items()
@@ -431,7 +441,7 @@ def _write_index(conn: sqlite3.Connection, fts: str, columns: tuple[str, ...], r
     conn.execute(f"INSERT INTO [{fts}] (rowid, {names}) VALUES (?, {marks})", [rowid, *new])
 
 
-FTS_TABLES = {"posts_fts": "posts", "live_entries_fts": "live_entries"}
+FTS_TABLES = ("posts_fts", "live_entries_fts")
 
 
 def search_index_problems(db: sqlite_utils.Database) -> list[str]:
@@ -533,22 +543,15 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str, failures_pending: 
 
 
 _ENTRY_FIELDS = ("published_at", "headline", "body_text", "body_html", "links", "images", "url")
-_ENTRY_UPSERT = (
-    f"INSERT INTO live_entries ({', '.join(LIVE_ENTRY_COLUMNS)}) VALUES ({', '.join('?' * len(LIVE_ENTRY_COLUMNS))}) "
-    "ON CONFLICT (site, post_id, entry_id) DO UPDATE SET "
-    + ", ".join(
-        f"{name} = excluded.{name}" for name in LIVE_ENTRY_COLUMNS if name not in ("site", "post_id", "entry_id", "first_seen_at")
-    )
-    + " RETURNING rowid"
-)
+_ENTRY_UPSERT = _upsert_sql("live_entries", list(LIVE_ENTRY_COLUMNS), ("site", "post_id", "entry_id"))
 
 
 def save_entry(db: sqlite_utils.Database, item: Any, now: str) -> str:
     """Write one live blog entry; ``"new"``, ``"updated"`` (old values kept in revisions) or ``"unchanged"``."""
     entry = _as_post(item)
     form = {name: entry.get(name) for name in _ENTRY_FIELDS}
-    form["links"] = [{c: (int(bool(link.get(c))) if c in _FLAGS else link.get(c)) for c in _CHILD_COLUMNS["links"]} for link in form["links"] or []]
-    form["images"] = [{c: (int(bool(i.get(c))) if c in _FLAGS else i.get(c)) for c in _CHILD_COLUMNS["images"]} for i in form["images"] or []]
+    form["links"] = _child_rows(form["links"], "links")
+    form["images"] = _child_rows(form["images"], "images")
     digest = content_hash(form)
     conn = db.conn
     key = [entry["site"], entry["post_id"], entry["entry_id"]]

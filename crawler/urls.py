@@ -99,7 +99,11 @@ def site_key(url: str) -> str:
 
 def is_same_site(url: str, base_url: str) -> bool:
     """True when ``url`` is on the site of ``base_url`` or one of its subdomains."""
-    host, site = site_of(url), site_of(base_url)
+    return host_on_site(site_of(url), site_of(base_url))
+
+
+def host_on_site(host: str, site: str) -> bool:
+    """True when ``host`` (as ``site_of`` gives it) is ``site`` or one of its subdomains."""
     return bool(host) and (host == site or host.endswith("." + site))
 
 

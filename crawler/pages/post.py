@@ -13,7 +13,7 @@ import nh3
 from ..dates import to_utc_iso
 from ..items import Embed, Image, Link, Post
 from ..text import clean_text, join_paragraphs, split_keywords, word_count
-from ..urls import absolute_url, article_id_from_url, canonical_post_url, site_key, site_of, zone_id_from_url
+from ..urls import absolute_url, article_id_from_url, canonical_post_url, host_on_site, site_key, site_of, zone_id_from_url
 from .document import Document, attr, classes, text_of
 
 # Elements whose text is a paragraph of its own in ``body_text``.
@@ -173,7 +173,7 @@ class _BodyWalker:
                 url=url,
                 text=clean_text(text_of(anchor)),
                 domain=domain,
-                internal=domain == self.base_site or domain.endswith("." + self.base_site),
+                internal=host_on_site(domain, self.base_site),
             )
         )
 
