@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import Counter
@@ -219,6 +220,41 @@ class SQLitePipeline:
                 alarms.append(f"{name} missing from {missing} of {parsed} posts parsed (limit {limit:.0%}): has the markup changed?")
         return alarms
 
+    @staticmethod
+    def audit(spider, stats: dict, reason: str) -> tuple[str | None, dict, list[str], list[str]]:
+        """What the run's own checks found: how the index walk ended, every count of
+        disagreement between a page's readings, and the lines to say about them.
+
+        Returns ``(index_walk, counts, problems, recovered)``: ``problems`` are things
+        still missing (the run fails), ``recovered`` things missed by one reading and
+        found by another (the run succeeds, with a warning).
+        """
+        counts = {key.split("/", 2)[2]: value for key, value in stats.items() if key.startswith("pangea/audit/") and value}
+        index_walk = None
+        if getattr(spider, "via", None) == "index" and getattr(spider, "zone", None) is not None:
+            if getattr(spider, "index_end_reached", False) and not stats.get("pangea/fetch_failed/index"):
+                index_walk = "end"
+            elif stats.get("pangea/index_stopped_at_page") is not None and not stats.get("pangea/fetch_failed/index"):
+                index_walk = "stopped"
+            else:
+                index_walk = "not_finished"
+        problems, recovered = [], []
+        if index_walk == "not_finished" and reason == "finished" and not stats.get("pangea/fetch_failed/index"):
+            problems.append("the index walk did not reach the end of the index (the last page read still offers more)")
+        if counts.get("live_entries_unidentified"):
+            problems.append(f"{counts['live_entries_unidentified']} live blog entries of the JSON-LD name no entry id and were not stored")
+        if counts.get("posts_missed_by_index"):
+            recovered.append(f"{counts['posts_missed_by_index']} posts of the feed were missed by the index walk and fetched")
+        for name, what in (
+            ("index_posts_only_in_json_ld", "index posts only in the page's JSON-LD ItemList"),
+            ("live_entries_only_in_json_ld", "live blog entries only in the JSON-LD"),
+            ("live_entries_only_in_html", "live blog entries missing from the JSON-LD"),
+            ("posts_body_from_json_ld", "posts whose body was read from the JSON-LD (the markup had much less)"),
+        ):
+            if counts.get(name):
+                recovered.append(f"{counts[name]} {what}")
+        return index_walk, counts, problems, recovered
+
     def close_spider(self):
         if self.db is not None:
             self.flush()
@@ -237,8 +273,13 @@ class SQLitePipeline:
             alarms = self.markup_alarms(stats)
             for alarm in alarms:
                 logger.error(alarm)
+            index_walk, audit_counts, problems, recovered = self.audit(spider, stats, reason)
+            for problem in problems:
+                logger.error("incomplete: %s", problem)
+            if recovered:
+                logger.warning("audit: %s", "; ".join(recovered))
             errors = stats.get("log_count/ERROR", 0)
-            messages = list(alarms)
+            messages = list(alarms) + [f"incomplete: {problem}" for problem in problems]
             if failures_left:
                 messages.append(f"{failures_left} pages could not be fetched; the next run tries them again")
                 # Each of them already has its ERROR line; the count is a warning, so that
@@ -248,8 +289,8 @@ class SQLitePipeline:
             self.stats.set_value("pangea/run_status", status)
             if getattr(spider, "zone", None) is not None:
                 # An index walked to its end lets later runs stop early; only a walk that
-                # lost no index page counts.
-                walked = bool(getattr(spider, "index_end_reached", False)) and not stats.get("pangea/fetch_failed/index")
+                # lost no index page and ended on evidence counts.
+                walked = index_walk == "end"
                 with self.db.atomic():
                     storage.save_blog(
                         self.db,
@@ -281,7 +322,10 @@ class SQLitePipeline:
                 failures_left=failures_left,
                 entries_new=self.outcomes["entry_new"],
                 entries_updated=self.outcomes["entry_updated"],
-                message="; ".join(messages) or None,
+                index_walk=index_walk,
+                posts_missed_by_index=audit_counts.get("posts_missed_by_index", 0),
+                audit=json.dumps(audit_counts, sort_keys=True),
+                message="; ".join(messages + [f"audit: {line}" for line in recovered]) or None,
             )
             total = self.db.execute("SELECT count(*) FROM posts").fetchone()[0]
             logger.info(

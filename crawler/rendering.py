@@ -36,8 +36,30 @@ CHROMIUM_ARGS = [
     "--mute-audio",
 ]
 
-# What the index's "Load more" control looks like; one click loads the next batch.
-LOAD_MORE = "a.link-showMore, .buttons a[data-ajax-url], button.link-showMore"
+# The index's "Load more" control, found in the page by the rules ``IndexPage`` reads
+# markup with (``crawler.pages.index``): any element with a ``data-ajax-url``, or a link,
+# button or ``role=button`` whose class or label says it loads more; outside navigation,
+# header and footer, and visible. The one found is marked, for Playwright to click.
+MORE_MARK = "data-pangea-load-more"
+FIND_LOAD_MORE = r"""() => {
+  const byClass = /show-?more|load-?more|load_more/i;
+  const byLabel = /\b(load|show|view|see)\s+more\b/i;
+  for (const old of document.querySelectorAll("[MARK]")) old.removeAttribute("MARK");
+  for (const el of document.querySelectorAll("[data-ajax-url], a, button, [role='button']")) {
+    if (el.closest("nav, header, footer, #navigation")) continue;
+    const label = el.getAttribute("aria-label") || el.getAttribute("title") || "";
+    const plainText = (el.tagName !== "A" || !el.hasAttribute("href")) ? (el.textContent || "").slice(0, 80) : "";
+    const isControl = el.hasAttribute("data-ajax-url") || byClass.test(el.getAttribute("class") || "")
+      || byLabel.test(label) || byLabel.test(plainText);
+    if (!isControl) continue;
+    const style = getComputedStyle(el);
+    if (style.display === "none" || style.visibility === "hidden" || !el.getClientRects().length) continue;
+    el.setAttribute("MARK", "1");
+    return true;
+  }
+  return false;
+}""".replace("MARK", MORE_MARK)
+LOAD_MORE = f"[{MORE_MARK}]"
 # Clicks on "Load more" in one page, at the most (an index of 12 posts a page and 5,000
 # posts needs about 420).
 MAX_LOAD_MORE_CLICKS = 2000
@@ -174,25 +196,41 @@ def page_pool(crawler) -> PagePool:
     return pool
 
 
-async def load_everything(page, stop=None) -> int:
-    """Click "Load more" until the list ends (or ``stop(html)`` says enough); returns the clicks."""
+# How long one click of "Load more" may take to bring more links, at the most.
+CLICK_WAIT_MS = 30_000
+
+
+async def has_load_more(page) -> bool:
+    """True while the rendered page shows a visible "Load more" control, in any form."""
+    return bool(await page.evaluate(FIND_LOAD_MORE))
+
+
+async def load_everything(page, stop=None) -> tuple[int, str]:
+    """Click "Load more" until the list ends, or ``stop(html)`` says enough.
+
+    Returns the clicks and why they ended: ``ended`` (no control left: the evidence that
+    the list is whole), ``stopped`` (``stop`` said so), ``stalled`` (a click brought
+    nothing) or ``limit`` (``MAX_LOAD_MORE_CLICKS``).
+    """
     clicks = 0
     while clicks < MAX_LOAD_MORE_CLICKS:
-        button = page.locator(LOAD_MORE).first
-        if not await button.count() or not await button.is_visible():
-            break
+        if not await has_load_more(page):
+            return clicks, "ended"
         if stop is not None and stop(await page.content()):
-            break
+            return clicks, "stopped"
         links_before = await page.evaluate("document.querySelectorAll('a[href]').length")
-        await button.click()
-        clicks += 1
-        await page.wait_for_function(
-            f"([n, selector]) => document.querySelectorAll('a[href]').length > n || !document.querySelector(selector)",
-            arg=[links_before, LOAD_MORE],
-            timeout=30_000,
-        )
+        try:
+            await page.locator(LOAD_MORE).first.click(timeout=CLICK_WAIT_MS)
+            clicks += 1
+            await page.wait_for_function(
+                "([n, selector]) => document.querySelectorAll('a[href]').length > n || !document.querySelector(selector)",
+                arg=[links_before, LOAD_MORE],
+                timeout=CLICK_WAIT_MS,
+            )
+        except PlaywrightTimeoutError:
+            return clicks, "stalled"
         await asyncio.sleep(0)  # let the page's own handlers finish
-    return clicks
+    return clicks, "limit"
 
 
 class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):

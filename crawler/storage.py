@@ -85,6 +85,9 @@ CRAWL_RUN_COLUMNS: dict[str, type] = {
     "failures_left": int,
     "entries_new": int,
     "entries_updated": int,
+    "index_walk": str,
+    "posts_missed_by_index": int,
+    "audit": str,
     "message": str,
 }
 

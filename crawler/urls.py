@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
@@ -148,3 +148,11 @@ def absolute_url(href: str | None, base_url: str) -> str | None:
 def _origin(base_url: str) -> str:
     parts = urlsplit(base_url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def without_ajax_flag(url: str) -> str:
+    """``url`` without its ``ajax`` query parameter and fragment: a "Load more" control's
+    ``data-ajax-url`` as the page a plain request reads."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "ajax"]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))

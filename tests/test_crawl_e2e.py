@@ -93,8 +93,10 @@ def test_the_same_crawl_again_adds_no_row(replica, crawled):
     assert rows(db_path, "SELECT count(*) AS n FROM posts")[0]["n"] == POSTS
     runs = rows(db_path, "SELECT * FROM crawl_runs ORDER BY id")
     assert len(runs) == 2
-    # Incremental (the default): robots.txt and the first index page, nothing else.
-    assert (runs[1]["mode"], runs[1]["requests"], runs[1]["posts_new"], runs[1]["posts_updated"]) == ("incremental", 2, 0, 0)
+    # Incremental (the default): robots.txt, the first index page and the feed it is
+    # checked against, nothing else.
+    assert (runs[1]["mode"], runs[1]["requests"], runs[1]["posts_new"], runs[1]["posts_updated"]) == ("incremental", 3, 0, 0)
+    assert (runs[1]["index_walk"], runs[1]["posts_missed_by_index"]) == ("stopped", 0)
 
 
 def test_a_full_run_fetches_every_post_again_and_changes_nothing(replica, crawled):

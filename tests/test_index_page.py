@@ -35,7 +35,7 @@ def test_last_page_without_load_more_uses_the_first_pages_list_place(small_repli
     site = small_replica.site
     first = IndexPage(small_replica.index_url, _fetch(small_replica.index_url))
     last_url = f"{small_replica.index_url}?p={site.page_count - 1}"
-    last = IndexPage(last_url, _fetch(last_url), list_path=first.main_list.path)
+    last = IndexPage(last_url, _fetch(last_url), list_paths=first.list_paths_found)
     assert last.next_page_url is None
     assert _ids(last.post_urls) == [p.id for p in site.index_page(site.page_count - 1)]
 
@@ -54,13 +54,23 @@ def test_every_url_form_is_one_post_each():
     assert page.next_page_url is None
 
 
-def test_load_more_without_a_link_needs_a_browser():
+def test_load_more_without_any_url_needs_a_browser():
+    html = """<html><body><ul><li><a href="/a/s/1.html">x</a></li><li><a href="/a/s/2.html">y</a></li></ul>
+    <p class="buttons"><a class="btn link-showMore btn__text" data-ajax="true">Load more</a></p>
+    </body></html>"""
+    page = IndexPage("https://www.rferl.org/z/17257", html)
+    assert page.has_load_more
+    assert page.next_page_url is None
+    assert page.needs_browser
+
+
+def test_a_data_ajax_url_of_a_later_page_is_followed_as_that_page():
     html = """<html><body><ul><li><a href="/a/s/1.html">x</a></li><li><a href="/a/s/2.html">y</a></li></ul>
     <p class="buttons"><a class="btn link-showMore btn__text" data-ajax-url="/z/17257?p=1&ajax=1">Load more</a></p>
     </body></html>"""
     page = IndexPage("https://www.rferl.org/z/17257", html)
-    assert page.next_page_url is None
-    assert page.needs_browser
+    assert page.next_page_url == "https://www.rferl.org/z/17257?p=1"
+    assert not page.needs_browser
 
 
 def test_the_list_before_load_more_wins_over_a_longer_sidebar():
@@ -76,7 +86,7 @@ def test_the_list_before_load_more_wins_over_a_longer_sidebar():
 
 def test_an_empty_index_lists_nothing():
     page = IndexPage("https://www.rferl.org/z/17257?p=4", "<html><body><p>No stories</p></body></html>")
-    assert page.post_urls == [] and page.main_list is None and page.page_number == 4
+    assert page.post_urls == [] and page.main_lists == [] and page.page_number == 4
 
 
 def test_a_later_page_without_its_list_lists_nothing_not_the_sidebar(small_replica):
@@ -85,7 +95,7 @@ def test_a_later_page_without_its_list_lists_nothing_not_the_sidebar(small_repli
     start, end = html.index('<ul id="ordinaryItems">'), html.index("</ul>", html.index('<ul id="ordinaryItems">'))
     emptied = html[:start] + html[end + 5 :]
     emptied = emptied.replace('class="btn link-showMore', 'class="btn')  # no Load more either
-    page = IndexPage(small_replica.index_url + "?p=3", emptied, list_path=first.main_list.path)
+    page = IndexPage(small_replica.index_url + "?p=3", emptied, list_paths=first.list_paths_found)
     assert page.post_urls == []
 
 

@@ -12,7 +12,20 @@ from functools import cached_property
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-_ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "BlogPosting", "LiveBlogPosting", "AnalysisNewsArticle"}
+# The schema.org types Pangea pages describe a post with, most specific first: a page's
+# "article" object is the first of its objects whose type is one of these.
+ARTICLE_TYPES = (
+    "LiveBlogPosting",
+    "NewsArticle",
+    "ReportageNewsArticle",
+    "AnalysisNewsArticle",
+    "BlogPosting",
+    "Article",
+    "ClaimReview",
+    "VideoObject",
+    "AudioObject",
+)
+_ARTICLE_TYPES = frozenset(ARTICLE_TYPES)
 
 
 def _ld_objects(data):
@@ -27,7 +40,8 @@ def _ld_objects(data):
 
 def _ld_types(obj: dict) -> set:
     value = obj.get("@type")
-    return set(value) if isinstance(value, list) else {value}
+    values = value if isinstance(value, list) else [value]
+    return {v for v in values if isinstance(v, str)}
 
 
 def text_of(node: LexborNode | None) -> str:
@@ -66,17 +80,41 @@ class Document:
         return values
 
     @cached_property
-    def ld(self) -> dict:
-        """The page's article object in JSON-LD, or an empty dict."""
+    def ld_objects(self) -> list[dict]:
+        """Every JSON-LD object of the page, ``@graph`` members included, in page order."""
+        objects = []
         for node in self.tree.css("script[type='application/ld+json']"):
             try:
                 data = json.loads(node.text(deep=True), strict=False)
             except ValueError:
                 continue
-            for obj in _ld_objects(data):
-                if _ld_types(obj) & _ARTICLE_TYPES:
-                    return obj
-        return {}
+            objects.extend(_ld_objects(data))
+        return objects
+
+    @cached_property
+    def ld_articles(self) -> list[dict]:
+        """The objects that describe the post (any of ``ARTICLE_TYPES``), the main one first."""
+        found = [obj for obj in self.ld_objects if _ld_types(obj) & _ARTICLE_TYPES]
+        rank = {name: i for i, name in enumerate(ARTICLE_TYPES)}
+        return sorted(found, key=lambda obj: min(rank.get(t, len(rank)) for t in _ld_types(obj)))
+
+    @cached_property
+    def ld(self) -> dict:
+        """The page's main article object in JSON-LD, or an empty dict."""
+        return self.ld_articles[0] if self.ld_articles else {}
+
+    def ld_value(self, key: str):
+        """``key`` of the first article object that has it: a fact-check's ``ClaimReview``
+        may carry the author and dates that its ``Article`` lacks, or the other way round."""
+        for obj in self.ld_articles:
+            value = obj.get(key)
+            if value not in (None, "", [], {}):
+                return value
+        return None
+
+    def ld_of_type(self, *types: str) -> list[dict]:
+        wanted = set(types)
+        return [obj for obj in self.ld_objects if _ld_types(obj) & wanted]
 
     def link(self, rel: str) -> str | None:
         return attr(self.tree.css_first(f"link[rel='{rel}'][href]"), "href")

@@ -1,12 +1,16 @@
 """What a live blog page says: its timestamped entries, and where its older entries are.
 
 We hold no real live blog page, so this reads what the reference describes and nothing
-narrower: an entry is the innermost list item or article that carries one stamp
-``HH:MM D.M.YYYY`` (Central European time, so CEST in summer: converted with the
-Europe/Prague rules), a headline, and text; its id comes from its permalink
-``/a/<slug>/<post id>/lbl<N>lbi<M>.html`` (or an ``id="lbi<M>"``). Where the page has
-schema.org ``LiveBlogPosting`` JSON-LD, its ``liveBlogUpdate`` entries give the time and
-headline first.
+narrower, whatever elements hold the entries: an entry is the largest element around
+one entry id (its permalink ``/a/<slug>/<post id>/lbl<N>lbi<M>.html``, or an
+``id="lbi<M>"``) that holds no other entry, with a stamp ``HH:MM D.M.YYYY`` (Central
+European time, so CEST in summer: converted with the Europe/Prague rules), a headline
+and text.
+
+Where the page has schema.org ``LiveBlogPosting`` JSON-LD, its ``liveBlogUpdate``
+entries are records in their own right: an entry only there is stored from there; where
+both have it, the markup's text wins and the JSON-LD's time. The two readings'
+disagreements are counted (``disagreements``).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from zoneinfo import ZoneInfo
 from ..dates import to_utc_iso
 from ..items import LiveEntry
 from ..text import clean_text, join_paragraphs
-from ..urls import absolute_url, article_id_from_url, entry_id_from_url, index_page_number, site_key
+from ..urls import absolute_url, article_id_from_url, entry_id_from_url, index_page_number, site_key, without_ajax_flag
 from .document import attr, text_of
 
 CENTRAL_EUROPE = ZoneInfo("Europe/Prague")
@@ -61,95 +65,155 @@ class LiveBlogPage:
         return index_page_number(self.url)
 
     @cached_property
+    def _ld_update_list(self) -> list[dict]:
+        updates = []
+        for live in self.doc.ld_of_type("LiveBlogPosting"):
+            found = live.get("liveBlogUpdate")
+            updates.extend(u for u in (found if isinstance(found, list) else [found]) if isinstance(u, dict))
+        return updates
+
+    @cached_property
     def _updates(self) -> dict[int, dict]:
-        """JSON-LD liveBlogUpdate entries by entry id."""
-        ld = self.doc.ld
-        updates = ld.get("liveBlogUpdate") if ld else None
-        if isinstance(updates, dict):
-            updates = [updates]
+        """JSON-LD liveBlogUpdate entries of this post, by entry id."""
         found = {}
-        for update in updates or []:
-            if isinstance(update, dict):
-                entry_id = entry_id_from_url(str(update.get("url") or update.get("@id") or ""))
-                if entry_id is not None:
-                    found[entry_id] = update
+        for update in self._ld_update_list:
+            for key in ("url", "@id"):
+                value = str(update.get(key) or "")
+                entry_id = entry_id_from_url(value)
+                if entry_id is not None and article_id_from_url(value) in (self.post_id, None):
+                    found.setdefault(entry_id, update)
+                    break
         return found
 
     @cached_property
-    def _containers(self) -> list:
+    def _containers(self) -> dict[int, object]:
+        """Each entry id of the page and the element that holds that entry, in page order."""
         # Entries have ids: a permalink (lbl<N>lbi<M>) or an element id lbi<M>. A page
-        # with neither is no live blog, and costs one query to tell.
+        # with neither has no entries in its markup, and costs one query to tell.
         if self.doc.css_first("#content a[href*='lbi'], #content [id^='lbi']") is None:
-            return []
-        candidates = [node for node in self.doc.css("#content li, #content article") if STAMP.search(text_of(node))]
-        # The innermost ones: an entry, not a list that holds entries.
-        ids = {node.mem_id for node in candidates}
-        inner = []
-        for node in candidates:
-            if not any(child.mem_id in ids for child in node.traverse() if child.mem_id != node.mem_id):
-                inner.append(node)
-        return inner
+            return {}
+        marks = []
+        for node in self.doc.css("#content a[href*='lbi'], #content [id^='lbi']"):
+            href = attr(node, "href") if node.tag == "a" else None
+            if href is not None and article_id_from_url(href) == self.post_id and entry_id_from_url(href) is not None:
+                marks.append((entry_id_from_url(href), node))
+                continue
+            match = _ENTRY_ID.fullmatch(attr(node, "id") or "")
+            if match:
+                marks.append((int(match.group(1)), node))
+        ids_under: dict[int, set] = {}
+        for entry_id, node in marks:
+            while node is not None and node.tag != "body":
+                ids_under.setdefault(node.mem_id, set()).add(entry_id)
+                node = node.parent
+        # The post's own body (a live blog's pinned summary) and what holds it are never an entry.
+        fence, node = set(), self.post_page._body_node
+        while node is not None:
+            fence.add(node.mem_id)
+            node = node.parent
+        containers: dict[int, object] = {}
+        for entry_id, node in marks:
+            if entry_id in containers:
+                continue
+            while (
+                node.parent is not None
+                and node.parent.tag != "body"
+                and node.parent.mem_id not in fence
+                and len(ids_under.get(node.parent.mem_id, ())) == 1
+            ):
+                node = node.parent
+            if node.mem_id not in fence and (entry_id in self._updates or STAMP.search(text_of(node))):
+                containers[entry_id] = node
+        return containers
 
-    def _entry_id(self, container) -> int | None:
-        for anchor in container.css("a[href]"):
-            href = attr(anchor, "href") or ""
-            if article_id_from_url(href) == self.post_id:
-                entry_id = entry_id_from_url(href)
-                if entry_id is not None:
-                    return entry_id
-        match = _ENTRY_ID.fullmatch(attr(container, "id") or "")
-        return int(match.group(1)) if match else None
+    def _html_entry(self, entry_id: int, container) -> LiveEntry:
+        from .post import _BodyWalker, sanitize_html  # the same reading as a post body
+
+        base = self.post_page.canonical_url
+        update = self._updates.get(entry_id, {})
+        heading = container.css_first("h1, h2, h3, h4, h5, h6")
+        body = container.css_first(".wsw")
+        walker = _BodyWalker(base)
+        if body is not None:
+            walker.walk(body)
+        else:
+            # No body element: the entry's own paragraphs.
+            for paragraph in container.css("p"):
+                walker.walk(paragraph)
+        permalink = next(
+            (absolute_url(attr(a, "href"), base) for a in container.css("a[href]") if entry_id_from_url(attr(a, "href") or "") == entry_id),
+            None,
+        ) or self._ld_url(update)
+        return LiveEntry(
+            site=self.site,
+            post_id=self.post_id,
+            entry_id=entry_id,
+            published_at=to_utc_iso(update.get("datePublished")) or stamp_to_utc(text_of(container)),
+            headline=clean_text(text_of(heading)) or clean_text(update.get("headline")) or None,
+            body_text=join_paragraphs(walker.paragraphs),
+            body_html=sanitize_html(body.inner_html, base) if body is not None else "",
+            url=permalink,
+            links=walker.links,
+            images=walker.images,
+        )
+
+    def _ld_url(self, update: dict) -> str | None:
+        for key in ("url", "@id"):
+            value = update.get(key)
+            if isinstance(value, str) and entry_id_from_url(value) is not None:
+                return absolute_url(value, self.post_page.canonical_url)
+        return None
+
+    def _ld_entry(self, entry_id: int, update: dict) -> LiveEntry:
+        body = update.get("articleBody")
+        paragraphs = [clean_text(line) for line in body.splitlines()] if isinstance(body, str) else []
+        return LiveEntry(
+            site=self.site,
+            post_id=self.post_id,
+            entry_id=entry_id,
+            published_at=to_utc_iso(update.get("datePublished")),
+            headline=clean_text(update.get("headline")) or None,
+            body_text=join_paragraphs([text for text in paragraphs if text]),
+            body_html="",
+            url=self._ld_url(update),
+        )
 
     @cached_property
     def entries(self) -> list[LiveEntry]:
-        from .post import _BodyWalker, sanitize_html  # the same reading as a post body
-
-        entries = []
-        base = self.post_page.canonical_url
-        for container in self._containers:
-            entry_id = self._entry_id(container)
-            if entry_id is None:
-                continue
-            update = self._updates.get(entry_id, {})
-            heading = container.css_first("h1, h2, h3, h4, h5, h6")
-            body = container.css_first(".wsw")
-            walker = _BodyWalker(base)
-            if body is not None:
-                walker.walk(body)
-            else:
-                # No body element: the entry's own paragraphs.
-                for paragraph in container.css("p"):
-                    walker.walk(paragraph)
-            permalink = next(
-                (absolute_url(attr(a, "href"), base) for a in container.css("a[href]") if entry_id_from_url(attr(a, "href") or "") == entry_id),
-                None,
-            )
-            entries.append(
-                LiveEntry(
-                    site=self.site,
-                    post_id=self.post_id,
-                    entry_id=entry_id,
-                    published_at=to_utc_iso(update.get("datePublished")) or stamp_to_utc(text_of(container)),
-                    headline=clean_text(update.get("headline") or text_of(heading)) or None,
-                    body_text=join_paragraphs(walker.paragraphs),
-                    body_html=sanitize_html(body.inner_html, base) if body is not None else "",
-                    url=permalink,
-                    links=walker.links,
-                    images=walker.images,
-                )
-            )
+        """The entries of the markup, in page order, then those only the JSON-LD has."""
+        entries = [self._html_entry(entry_id, container) for entry_id, container in self._containers.items()]
+        for entry_id, update in self._updates.items():
+            if entry_id not in self._containers:
+                entries.append(self._ld_entry(entry_id, update))
         return entries
 
     @cached_property
+    def disagreements(self) -> dict[str, int]:
+        """Entries only one reading has; JSON-LD updates that name no entry (not stored)."""
+        if not self._ld_update_list:
+            return {}
+        html_ids, ld_ids = set(self._containers), set(self._updates)
+        return {
+            "live_entries_only_in_json_ld": len(ld_ids - html_ids),
+            "live_entries_only_in_html": len(html_ids - ld_ids),
+            "live_entries_unidentified": len(self._ld_update_list) - len(self._updates),
+        }
+
+    @cached_property
     def is_live_blog(self) -> bool:
-        types = self.doc.ld.get("@type") if self.doc.ld else None
-        return bool(self.entries) or types == "LiveBlogPosting" or (isinstance(types, list) and "LiveBlogPosting" in types)
+        return bool(self.entries) or bool(self.doc.ld_of_type("LiveBlogPosting"))
 
     @cached_property
     def next_page_url(self) -> str | None:
-        """The page of older entries: "Load more" of this live blog (the same post, a later page)."""
-        for anchor in self.doc.css("a.link-showMore[href], .buttons a[href]"):
-            url = absolute_url(attr(anchor, "href"), self.url)
-            if url and article_id_from_url(url) == self.post_id and index_page_number(url) > self.page_number:
-                return url
+        """The page of older entries: a link (or ``data-ajax-url``) to a later page of the same post."""
+        for node in self.doc.css("#content a[href], #content [data-ajax-url]"):
+            for name in ("href", "data-ajax-url"):
+                url = absolute_url(attr(node, name), self.url)
+                if (
+                    url
+                    and entry_id_from_url(url) is None
+                    and article_id_from_url(url) == self.post_id
+                    and index_page_number(url) > self.page_number
+                ):
+                    return without_ajax_flag(url)
         return None

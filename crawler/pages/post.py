@@ -5,6 +5,7 @@ Structured data first (JSON-LD, ``og:`` meta), page markup second. No clock, no 
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from urllib.parse import urlsplit
 
@@ -39,6 +40,12 @@ _SANITIZE_ATTRIBUTES = {
     "th": {"colspan", "rowspan"},
 }
 _URL_SCHEMES = {"http", "https", "mailto"}
+# Pangea writes some embeds (YouTube and the like) as a script that builds the player:
+# ``<script>renderExternalContent("https://www.youtube.com/embed/<id>?...")</script>``.
+_EXTERNAL_CONTENT = re.compile(r"""renderExternalContent\(\s*(["'])(?P<url>[^"']+)\1""")
+# A JSON-LD body this much longer than the extracted one means the extraction missed text.
+LD_BODY_MIN_EXTRA_WORDS = 50
+LD_BODY_RATIO = 1.5
 
 
 def _image_url(img, base_url: str) -> str | None:
@@ -149,7 +156,7 @@ class _BodyWalker:
                     caption=clean_text(text_of(caption)) if caption is not None else None,
                     credit=clean_text(text_of(credit)) if credit is not None else None,
                 ) or found
-        for media in node.css("iframe, video, audio"):
+        for media in node.css("iframe, video, audio, script"):
             self._embed(media, media.tag)
         if not found:
             for anchor in node.css("a[href]"):
@@ -178,12 +185,18 @@ class _BodyWalker:
         )
 
     def _embed(self, node, tag: str) -> None:
+        if tag == "script":
+            for match in _EXTERNAL_CONTENT.finditer(node.text(deep=True) or ""):
+                self.add_embed("iframe", absolute_url(match["url"].replace("\\/", "/"), self.base_url))
+            return
         if tag not in ("iframe", "video", "audio"):
             return
         src = node.attributes.get("src") or node.attributes.get("data-src")
         if not src:
             src = attr(node.css_first("source[src]"), "src")
-        url = absolute_url(src, self.base_url)
+        self.add_embed(tag, absolute_url(src, self.base_url))
+
+    def add_embed(self, tag: str, url: str | None) -> None:
         if url and not any(embed.url == url for embed in self.embeds):
             self.embeds.append(Embed(position=len(self.embeds), kind=_embed_kind(tag, url), url=url))
 
@@ -244,17 +257,17 @@ class PostPage:
     # --- fields ---------------------------------------------------------------------
     @cached_property
     def title(self) -> str | None:
-        value = self.doc.ld.get("headline") or self.doc.meta.get("og:title") or text_of(self.doc.css_first("h1"))
+        value = self.doc.ld_value("headline") or self.doc.meta.get("og:title") or text_of(self.doc.css_first("h1"))
         return clean_text(value) or None
 
     @cached_property
     def description(self) -> str | None:
-        value = self.doc.meta.get("og:description") or self.doc.meta.get("description") or self.doc.ld.get("description")
+        value = self.doc.meta.get("og:description") or self.doc.meta.get("description") or self.doc.ld_value("description")
         return clean_text(value) or None
 
     @cached_property
     def authors(self) -> list[str]:
-        authors = self.doc.ld.get("author")
+        authors = self.doc.ld_value("author")
         if isinstance(authors, dict):
             authors = [authors]
         names = [a.get("name") if isinstance(a, dict) else a for a in authors or []]
@@ -267,7 +280,7 @@ class PostPage:
 
     @cached_property
     def published_at(self) -> str | None:
-        return to_utc_iso(self.doc.ld.get("datePublished")) or to_utc_iso(attr(self._time, "datetime"))
+        return to_utc_iso(self.doc.ld_value("datePublished")) or to_utc_iso(attr(self._time, "datetime"))
 
     @cached_property
     def _time(self):
@@ -277,15 +290,21 @@ class PostPage:
 
     @cached_property
     def updated_at(self) -> str | None:
-        return to_utc_iso(self.doc.ld.get("dateModified")) or self.published_at
+        return to_utc_iso(self.doc.ld_value("dateModified")) or self.published_at
 
     @cached_property
     def tags(self) -> list[str]:
-        return split_keywords(self.doc.ld.get("keywords") or self.doc.meta.get("keywords"))
+        """The post's topics: JSON-LD ``keywords`` and ``news_keywords``, together.
+
+        ``<meta name="keywords">`` only when neither is there: on some Pangea pages (a
+        polygraph.info fact-check) it holds the site's name, not the post's topics.
+        """
+        topics = split_keywords(self.doc.ld_value("keywords")) + split_keywords(self.doc.meta.get("news_keywords"))
+        return list(dict.fromkeys(topics)) or split_keywords(self.doc.meta.get("keywords"))
 
     @cached_property
     def section(self) -> str | None:
-        section = self.doc.ld.get("articleSection")
+        section = self.doc.ld_value("articleSection")
         if isinstance(section, list):
             section = section[0] if section else None
         if not section:
@@ -302,7 +321,7 @@ class PostPage:
 
     @cached_property
     def language(self) -> str | None:
-        return clean_text(self.doc.ld.get("inLanguage") or self.doc.lang) or None
+        return clean_text(self.doc.ld_value("inLanguage") or self.doc.lang) or None
 
     @cached_property
     def _body(self) -> _BodyWalker:
@@ -325,8 +344,15 @@ class PostPage:
         return self._body.dateline
 
     @cached_property
-    def body_text(self) -> str:
+    def markup_body_text(self) -> str:
+        """The body as the page's markup has it: paragraphs and subheadings, link text inline."""
         return join_paragraphs(self._body.paragraphs)
+
+    @cached_property
+    def body_text(self) -> str:
+        """The markup's body; the JSON-LD ``articleBody`` instead when that is much longer
+        (the markup hid text from us): of two readings, the one that lost less."""
+        return self.ld_body_text if self.body_from_ld else self.markup_body_text
 
     @cached_property
     def body_html(self) -> str:
@@ -344,12 +370,47 @@ class PostPage:
 
     @cached_property
     def embeds(self) -> list[Embed]:
-        return self._body.embeds
+        """Embeds of the body, then the page's own players (an audio or video programme
+        page has no text body, only a player) and the media its JSON-LD names."""
+        walker = self._body
+        for player in self._players:
+            walker._embed(player, player.tag)
+        for obj in self.doc.ld_of_type("AudioObject", "VideoObject"):
+            kind = "audio" if "AudioObject" in str(obj.get("@type")) else "video"
+            for key in ("contentUrl", "embedUrl"):
+                value = obj.get(key)
+                if isinstance(value, str):
+                    walker.add_embed(kind, absolute_url(value, self.canonical_url))
+                    break
+        return walker.embeds
 
     @cached_property
-    def has_body(self) -> bool:
-        """False when the page has no body text without JavaScript (it needs a browser)."""
-        return bool(self.body_text)
+    def _players(self) -> list:
+        body = self._body_node
+        inside_body = {node.mem_id for node in body.css("audio, video")} if body is not None else set()
+        return [node for node in self.doc.css("#content audio, #content video") if node.mem_id not in inside_body]
+
+    @cached_property
+    def is_media_page(self) -> bool:
+        """A programme page: a player and no text body. Stored as it is; a browser would add nothing."""
+        return not self.markup_body_text and bool(self._players or self.doc.ld_of_type("AudioObject", "VideoObject"))
+
+    @cached_property
+    def ld_body_text(self) -> str:
+        value = self.doc.ld_value("articleBody")
+        if not isinstance(value, str):
+            return ""
+        return join_paragraphs([text for text in (clean_text(line) for line in value.splitlines()) if text])
+
+    @cached_property
+    def body_from_ld(self) -> bool:
+        """True when the JSON-LD body is much longer than a (non-empty) body read from the
+        markup. An empty markup body is a page for the browser, not for this."""
+        words = word_count(self.markup_body_text)
+        if not words:
+            return False
+        ld_words = word_count(self.ld_body_text)
+        return ld_words > max(words * LD_BODY_RATIO, words + LD_BODY_MIN_EXTRA_WORDS)
 
     def to_item(self) -> Post | None:
         """The post, or None when the page is not a post (no id)."""

@@ -30,10 +30,11 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 
 import scrapy
+from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.http import TextResponse
 
 from .. import storage
@@ -42,7 +43,8 @@ from ..items import BlogListing, FetchFailure, LiveBlogWalk, PostStatus
 from ..pages.index import IndexPage
 from ..pages.liveblog import LiveBlogPage
 from ..pages.post import PostPage
-from ..rendering import LOAD_MORE, load_everything, page_pool, render_meta
+from ..text import word_count
+from ..rendering import load_everything, page_pool, render_meta
 from ..urls import (
     absolute_url,
     article_id_from_url,
@@ -107,6 +109,11 @@ class BlogSpider(scrapy.Spider):
         self.state = storage.CrawlState()
         self.blog_title: str | None = None
         self.index_end_reached = False
+        # The audit against the blog's feed (index walks only): the posts the feed lists,
+        # compared with what the walk found once the crawl has nothing else to do.
+        self.feed_requested = False
+        self.feed_urls: list[str] | None = None
+        self.feed_audited = False
         # Every post requested and not yet answered; what is left at the end was lost on
         # the way (filtered, dropped) and goes to the failures table like a failed fetch.
         self.outstanding: dict[int, str] = {}
@@ -119,6 +126,7 @@ class BlogSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.audit_with_feed, signal=signals.spider_idle)
         contact = crawler.settings.get("CONTACT_URL")
         placeholder = crawler.settings.get("CONTACT_URL_PLACEHOLDER")
         if contact == placeholder and site_of(spider.start_url) not in ("127.0.0.1", "localhost"):
@@ -158,7 +166,7 @@ class BlogSpider(scrapy.Spider):
             origin = self.start_url.split("/z/")[0]
             yield scrapy.Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=self.fetch_failed)
         else:
-            yield self.index_request(self.start_url, list_path=None)
+            yield self.index_request(self.start_url, list_paths=None)
         for post_id, url in self.state.failed_posts.items():
             if post_id not in self.seen_ids:
                 self.seen_ids.add(post_id)
@@ -172,13 +180,13 @@ class BlogSpider(scrapy.Spider):
                 yield self.post_request(known.url, post_id, conditional=True)
 
     # --- requests -------------------------------------------------------------------------
-    def index_request(self, url: str, list_path: tuple | None) -> scrapy.Request:
+    def index_request(self, url: str, list_paths: tuple | None) -> scrapy.Request:
         if self.render == "always":
             return self.rendered_index_request(url)
         return scrapy.Request(
             url,
             callback=self.parse_index,
-            cb_kwargs={"list_path": list_path},
+            cb_kwargs={"list_paths": list_paths},
             errback=self.fetch_failed,
             priority=INDEX_PRIORITY,
         )
@@ -215,7 +223,7 @@ class BlogSpider(scrapy.Spider):
         yield from self.give_up(request, reason)
 
     def give_up(self, request, reason: str):
-        is_index = request.callback == self.parse_index
+        is_index = request.callback in (self.parse_index, self.parse_rendered_index)
         kind = "index" if is_index else "post"
         post_id = None if is_index else request.cb_kwargs.get("post_id")
         if post_id is not None:
@@ -262,16 +270,16 @@ class BlogSpider(scrapy.Spider):
     def may_stop_early(self) -> bool:
         return self.mode == "incremental" and self.state.index_complete and not self.state.failed_index_pages
 
-    def parse_index(self, response, list_path: tuple | None):
+    def parse_index(self, response, list_paths: tuple | None):
         html = html_of(response)
         if html is None:
             yield from self.retry_or_give_up(response, "not an HTML page")
             return
-        page = IndexPage(response.url, html, list_path=list_path)
+        page = IndexPage(response.url, html, list_paths=list_paths)
         if self.blog_title is None:
             self.blog_title = page.title
         urls = page.post_urls
-        if page.needs_browser or (not urls and list_path is None and self.render != "never"):
+        if page.needs_browser or (not urls and list_paths is None and self.render != "never"):
             # "Load more" has no link to follow, or the list is built by a script.
             if self.render == "never":
                 if not urls:
@@ -285,18 +293,20 @@ class BlogSpider(scrapy.Spider):
             else:
                 requests, _ = self._posts_to_fetch(urls)
                 yield from requests
-                yield self.rendered_index_request(response.url, list_path)
+                yield self.rendered_index_request(response.url, list_paths)
                 return
-        yield from self.follow_index(response, page, list_path)
+        yield from self.follow_index(response, page, list_paths)
 
-    def follow_index(self, response, page: IndexPage, list_path: tuple | None):
+    def follow_index(self, response, page: IndexPage, list_paths: tuple | None):
         """The posts an index page lists, and the next page unless the rest is known."""
         stats = self.crawler.stats
         stats.inc_value("pangea/index_pages")
+        self.count_disagreements(page)
+        yield from self.feed_request(page)
         urls = page.post_urls
         if not urls:
             stats.inc_value("pangea/index_pages_empty")
-            if list_path is None:
+            if list_paths is None:
                 raise CloseSpider(f"index page {response.url} lists no posts")
             # A page that "Load more" led to lists nothing: a fault of the moment, most likely.
             yield from self.retry_or_give_up(response, "index page lists no posts")
@@ -304,27 +314,33 @@ class BlogSpider(scrapy.Spider):
         requests, all_stored = self._posts_to_fetch(urls)
         yield from requests
         if not page.next_page_url:
-            if not page.needs_browser:
+            # The end of the index, on evidence: the last page shows no way to load more.
+            if not page.has_load_more:
                 self.index_end_reached = True
             return
         if all_stored and self.may_stop_early:
             stats.set_value("pangea/index_stopped_at_page", page.page_number)
             self.logger.info("index page %d lists only stored posts: the rest of the index is not read", page.page_number)
             return
-        yield self.index_request(page.next_page_url, list_path or (page.main_list.path if page.main_list else None))
+        yield self.index_request(page.next_page_url, list_paths or page.list_paths_found or None)
 
-    def rendered_index_request(self, url: str, list_path: tuple | None = None) -> scrapy.Request:
+    def count_disagreements(self, page: IndexPage) -> None:
+        for name, count in page.disagreements.items():
+            if count:
+                self.crawler.stats.inc_value(f"pangea/audit/{name}", count)
+
+    def rendered_index_request(self, url: str, list_paths: tuple | None = None) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=self.parse_rendered_index,
-            cb_kwargs={"list_path": list_path},
+            cb_kwargs={"list_paths": list_paths},
             errback=self.fetch_failed,
             meta=render_meta(),
             priority=INDEX_PRIORITY,
             dont_filter=True,
         )
 
-    async def parse_rendered_index(self, response, list_path: tuple | None = None):
+    async def parse_rendered_index(self, response, list_paths: tuple | None = None):
         """An index page in the browser. A "Load more" that is a link is followed like any
         index page; one that only a script can follow is clicked until the list ends, or
         until it brings only stored posts."""
@@ -342,23 +358,27 @@ class BlogSpider(scrapy.Spider):
             stored = [self.state.known.get(i) for i in batch]
             return bool(batch) and all(k is not None and not k.removed for k in stored)
 
-        clicks, ended = 0, False
+        clicks, outcome = 0, "ended"
         try:
             html = await page.content()
-            index = IndexPage(response.url, html, list_path=list_path)
-            if index.needs_browser:
-                clicks = await load_everything(page, stop=newest_batch_is_stored)
+            index = IndexPage(response.url, html, list_paths=list_paths)
+            # In the browser, a control without a link is clicked, as a reader would.
+            clicking = index.has_load_more and not index.next_page_link
+            if clicking:
+                clicks, outcome = await load_everything(page, stop=newest_batch_is_stored)
                 html = await page.content()
-                ended = not await page.locator(LOAD_MORE).count()
         finally:
             await self.pages.release(response.request, page, reuse=False)  # a long list: not kept
-        if not clicks and not index.needs_browser:
-            for item in self.follow_index(response, index, list_path):
+        if not clicking:
+            for item in self.follow_index(response, index, list_paths):
                 yield item
             return
         stats.inc_value("pangea/index_pages")
         stats.inc_value("pangea/load_more_clicks", clicks)
         index = IndexPage(response.url, html)
+        self.count_disagreements(index)
+        for request in self.feed_request(index):
+            yield request
         if self.blog_title is None:
             self.blog_title = index.title
         if not index.post_urls:
@@ -368,8 +388,16 @@ class BlogSpider(scrapy.Spider):
         requests, _ = self._posts_to_fetch(index.post_urls)
         for request in requests:
             yield request
-        if ended:
+        if outcome == "ended":
             self.index_end_reached = True
+        elif outcome == "stopped":
+            stats.set_value("pangea/index_stopped_at_page", clicks)
+        else:
+            # "Load more" is still there: the index is not whole, and the run must say so.
+            stats.set_value("pangea/audit/index_not_finished", 1)
+            reason = "a click of 'Load more' brought nothing" if outcome == "stalled" else f"'Load more' still there after {clicks} clicks"
+            for item in self.give_up(response.request, f"the index is not complete: {reason}"):
+                yield item
 
     def rendered_post_request(self, request: scrapy.Request) -> scrapy.Request:
         return request.replace(meta={**request.meta, **render_meta(post=True)}, headers={}, dont_filter=True)
@@ -410,7 +438,7 @@ class BlogSpider(scrapy.Spider):
                 yield item
             return
         live = LiveBlogPage(post_page)
-        if not post.body_text and page is None and not live.is_live_blog:
+        if not post_page.markup_body_text and page is None and not live.is_live_blog and not post_page.is_media_page:
             # The body is empty without JavaScript: a browser may show it.
             if self.render == "never":
                 for item in self.give_up(response.request, "its body needs a browser (render=never)"):
@@ -424,6 +452,12 @@ class BlogSpider(scrapy.Spider):
             return
         if post.id != post_id:
             self.logger.warning("%s was linked as post %d but says it is post %d", response.url, post_id, post.id)
+        if post_page.body_from_ld:
+            stats.inc_value("pangea/audit/posts_body_from_json_ld")
+            self.logger.warning(
+                "post %s: the page's JSON-LD body has %d words, its markup %d; the JSON-LD body is stored",
+                response.url, word_count(post_page.ld_body_text), word_count(post_page.markup_body_text),
+            )
         post.blog_zone = self.zone
         post.blog_site = self.site
         if page is None:
@@ -438,6 +472,56 @@ class BlogSpider(scrapy.Spider):
         known = self.state.known.get(post_id)
         return known.site if known is not None else self.site
 
+    # --- the audit against the feed ------------------------------------------------------------
+    def feed_request(self, page: IndexPage):
+        """The blog's feed, once per run, from the first index page that links it."""
+        if self.via != "index" or self.feed_requested or not page.feed_url:
+            return
+        if not is_same_site(page.feed_url, self.start_url):
+            return
+        self.feed_requested = True
+        yield scrapy.Request(
+            on_host_of(page.feed_url, self.start_url),
+            callback=self.read_audit_feed,
+            errback=self.audit_feed_failed,
+            priority=POST_PRIORITY,
+        )
+
+    def read_audit_feed(self, response):
+        self.feed_urls = self.feed_post_urls(response)
+        self.crawler.stats.set_value("pangea/audit/feed_posts", len(self.feed_urls))
+        return []
+
+    def audit_feed_failed(self, failure):
+        # The feed is a second opinion: without it the run is as good as its index walk.
+        self.crawler.stats.set_value("pangea/audit/feed_unavailable", 1)
+        self.logger.warning("the blog's feed %s could not be read: the run is not checked against it", failure.request.url)
+        return []
+
+    def audit_with_feed(self, spider=None):
+        """When the walk is done: the feed's posts that the index did not lead to and the
+        archive does not hold are fetched now, and counted as missed by the index."""
+        if self.feed_urls is None or self.feed_audited:
+            return
+        self.feed_audited = True
+        missed = []
+        for url in self.feed_urls:
+            post_id = article_id_from_url(url)
+            known = self.state.known.get(post_id)
+            if post_id in self.seen_ids or (known is not None and not known.removed) or not is_same_site(url, self.start_url):
+                continue
+            self.seen_ids.add(post_id)
+            missed.append(self.post_request(url, post_id))
+        if not missed:
+            return
+        self.crawler.stats.set_value("pangea/audit/posts_missed_by_index", len(missed))
+        self.logger.warning(
+            "the blog's feed lists %d posts that the index walk did not lead to; fetching them now", len(missed)
+        )
+        for request in missed:
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
     # --- the feed and the sitemap -------------------------------------------------------------
     def find_feed(self, response):
         """The blog's RSS feed, as its index page links it: the fast path for frequent runs."""
@@ -447,12 +531,20 @@ class BlogSpider(scrapy.Spider):
             raise CloseSpider(f"index page {response.url} links no RSS feed (use via=index)")
         yield scrapy.Request(on_host_of(feed_url, self.start_url), callback=self.parse_feed, errback=self.fetch_failed)
 
-    def parse_feed(self, response):
-        links = response.xpath(
-            "//item/link/text() | //*[local-name()='entry']/*[local-name()='link']/@href"
-        ).getall()
+    @staticmethod
+    def feed_post_urls(response) -> list[str]:
+        """The post URLs of an RSS or Atom feed."""
+        try:
+            links = response.xpath(
+                "//item/link/text() | //*[local-name()='entry']/*[local-name()='link']/@href"
+            ).getall()
+        except (AttributeError, ValueError):
+            return []  # not a feed
         urls = [absolute_url(link.strip(), response.url) for link in links]
-        urls = [url for url in urls if url and article_id_from_url(url) is not None]
+        return [url for url in urls if url and article_id_from_url(url) is not None]
+
+    def parse_feed(self, response):
+        urls = self.feed_post_urls(response)
         self.crawler.stats.set_value("pangea/feed_items", len(urls))
         if not urls:
             self.logger.error("feed %s lists no posts", response.url)
@@ -489,6 +581,9 @@ class BlogSpider(scrapy.Spider):
         """
         stats = self.crawler.stats
         stats.inc_value("pangea/live_pages")
+        for name, count in live.disagreements.items():
+            if count:
+                stats.inc_value(f"pangea/audit/{name}", count)
         entries = live.entries
         for entry in entries:
             yield entry
