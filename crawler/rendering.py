@@ -196,8 +196,9 @@ def page_pool(crawler) -> PagePool:
     return pool
 
 
-# How long one click of "Load more" may take to bring more links, at the most.
-CLICK_WAIT_MS = 30_000
+# How long one click of "Load more" may take to bring more links, at the most
+# (``-s LOAD_MORE_WAIT_SECONDS=N``).
+CLICK_WAIT_SECONDS = 30.0
 
 
 async def has_load_more(page) -> bool:
@@ -205,7 +206,7 @@ async def has_load_more(page) -> bool:
     return bool(await page.evaluate(FIND_LOAD_MORE))
 
 
-async def load_everything(page, stop=None) -> tuple[int, str]:
+async def load_everything(page, stop=None, wait_seconds: float = CLICK_WAIT_SECONDS) -> tuple[int, str]:
     """Click "Load more" until the list ends, or ``stop(html)`` says enough.
 
     Returns the clicks and why they ended: ``ended`` (no control left: the evidence that
@@ -220,12 +221,12 @@ async def load_everything(page, stop=None) -> tuple[int, str]:
             return clicks, "stopped"
         links_before = await page.evaluate("document.querySelectorAll('a[href]').length")
         try:
-            await page.locator(LOAD_MORE).first.click(timeout=CLICK_WAIT_MS)
+            await page.locator(LOAD_MORE).first.click(timeout=wait_seconds * 1000)
             clicks += 1
             await page.wait_for_function(
                 "([n, selector]) => document.querySelectorAll('a[href]').length > n || !document.querySelector(selector)",
                 arg=[links_before, LOAD_MORE],
-                timeout=CLICK_WAIT_MS,
+                timeout=wait_seconds * 1000,
             )
         except PlaywrightTimeoutError:
             return clicks, "stalled"

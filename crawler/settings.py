@@ -72,6 +72,9 @@ PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 1
 # takes over: opening a page costs three times a navigation, and a page kept for ever
 # grows (Playwright holds every request and response of a page until it closes).
 RENDER_PAGE_MAX_USES = 10
+# How long a click of an index's script-only "Load more" may take to bring more stories;
+# a click that brings nothing in that time leaves the index not complete (exit 1).
+LOAD_MORE_WAIT_SECONDS = 30.0
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 PLAYWRIGHT_ABORT_REQUEST = "crawler.rendering.abort_request"
 

@@ -29,6 +29,12 @@ def test_there_are_golden_files_of_real_and_replica_pages():
     names = {c.name for c in CASES}
     assert "voa-child-care" in names
     assert {"replica-seed-post", "replica-two-authors", "replica-no-image-no-tags", "replica-embed-video"} <= names
+    # Page kinds seen on real Pangea sites, reconstructed from their described markup.
+    assert {
+        "reconstructed-factcheck-claimreview",
+        "reconstructed-external-content-embeds",
+        "reconstructed-audio-programme",
+    } <= names
 
 
 @pytest.mark.parametrize("field", PARSED_FIELDS)

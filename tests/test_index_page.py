@@ -1,5 +1,6 @@
 """The index parser keeps the posts of the main list, and only those."""
 
+import json
 import urllib.request
 
 from crawler.pages.index import IndexPage
@@ -114,3 +115,56 @@ def test_lists_nested_in_the_main_list_do_not_hide_it():
     <li><a href="/a/s/2.html">two</a><ul class="tags"><li>Iraq</li></ul></li></ul>
     <p class="buttons"><a class="btn link-showMore" href="/z/17257?p=1">Load more</a></p></body></html>"""
     assert _ids(IndexPage("https://www.rferl.org/z/17257", html).post_urls) == [1, 2]
+
+
+def _story(post_id: int, title: str = "Story") -> str:
+    return (f'<div class="media-block"><a href="/a/s/{post_id}.html" class="img-wrap"><img src=""></a>'
+            f'<div class="media-block__content"><a href="/a/s/{post_id}.html"><h4 class="media-block__title">{title}</h4></a></div></div>')
+
+
+def test_a_block_split_over_a_lead_list_and_a_follow_up_list_is_one_list():
+    side = "".join(f"<li>{_story(900 + i)}</li>" for i in range(8))
+    html = f"""<html><body><div class="col-md-8"><h1>Under The Black Flag</h1>
+    <div class="media-block-wrap"><div class="row"><ul><li>{_story(1)}</li></ul></div>
+    <div class="row"><ul class="follow-up-list">{"".join(f"<li>{_story(i)}</li>" for i in (2, 3, 4))}</ul></div></div>
+    <p class="buttons"><a class="btn link-showMore" href="/z/17257?p=1">Load more</a></p></div>
+    <div class="col-md-4"><h2 class="section-head">Most popular</h2><ul>{side}</ul></div></body></html>"""
+    page = IndexPage("https://www.rferl.org/z/17257", html)
+    assert _ids(page.post_urls) == [1, 2, 3, 4]
+    assert len(page.list_paths_found) == 2
+
+
+def test_stories_outside_any_list_element_are_read_by_structure():
+    side = "".join(f"<li>{_story(900 + i)}</li>" for i in range(8))
+    html = f"""<html><body><div class="col-md-8"><section id="stories">
+    {"".join(f'<article class="story">{_story(i)}</article>' for i in (1, 2, 3))}</section>
+    <div class="pager" data-ajax-url="/z/17257?p=1&amp;ajax=1"><span>+</span></div></div>
+    <div class="col-md-4"><h2>Most popular</h2><ul>{side}</ul></div></body></html>"""
+    page = IndexPage("https://www.rferl.org/z/17257", html)
+    assert _ids(page.post_urls) == [1, 2, 3]
+    assert page.next_page_url == "https://www.rferl.org/z/17257?p=1"
+
+
+def test_a_script_control_found_by_its_label_needs_a_browser():
+    html = f"""<html><body><ul>{"".join(f"<li>{_story(i)}</li>" for i in (1, 2))}</ul>
+    <div class="pager"><span role="button" aria-label="Load more">+</span></div></body></html>"""
+    page = IndexPage("https://www.rferl.org/z/17257", html)
+    assert page.has_load_more and page.needs_browser
+
+
+def test_the_json_ld_item_list_adds_the_posts_the_markup_lacks_and_counts_them():
+    item_list = json.dumps({"@context": "https://schema.org", "@type": "ItemList", "itemListElement": [
+        {"@type": "ListItem", "position": 1, "url": "https://www.rferl.org/a/s/1.html"},
+        {"@type": "ListItem", "position": 2, "item": {"@id": "https://www.rferl.org/a/s/5.html"}},
+    ]})
+    html = f"""<html><head><script type="application/ld+json">{item_list}</script></head><body>
+    <ul>{"".join(f"<li>{_story(i)}</li>" for i in (1, 2))}</ul></body></html>"""
+    page = IndexPage("https://www.rferl.org/z/17257", html)
+    assert _ids(page.post_urls) == [1, 2, 5]
+    assert page.disagreements == {"index_posts_only_in_json_ld": 1, "index_posts_only_in_html": 1}
+
+
+def test_the_title_is_not_an_h1_of_an_embedded_banner():
+    html = """<html><head><meta property="og:title" content="Under The Black Flag | RFE/RL"></head><body>
+    <div class="wsw__embed"><h1>Donate today</h1></div><ul><li><a href="/a/s/1.html">x</a></li></ul></body></html>"""
+    assert IndexPage("https://www.rferl.org/z/17257", html).title == "Under The Black Flag"

@@ -188,3 +188,45 @@ def test_datasette_shows_entries_by_time_searchable_with_their_post(plain):
     assert found and all(row["live_blog"] == "Live Blog: Tracking Islamic State" for row in found)
     assert any(word in row["headline"] for row in found)
     assert [row["published_at"] for row in newest] == sorted((row["published_at"] for row in newest), reverse=True)
+
+
+def _live_page(**options):
+    with Replica(posts=POSTS, seed=5, live_entries=ENTRIES, **options) as replica:
+        post = replica.site.by_id[LIVE_BLOG_ID]
+        url = replica.base_url + post.path
+        return url, urllib.request.urlopen(url).read().decode("utf-8"), post
+
+
+def test_entries_only_in_the_json_ld_are_stored_from_it():
+    from crawler.pages.liveblog import LiveBlogPage
+    from crawler.pages.post import PostPage
+
+    url, html, post = _live_page(live_json_ld=True)
+    # The page's markup loses its entries (a layout we cannot read); the JSON-LD keeps them.
+    start, end = html.index('<ul class="liveblog__items">'), html.index("</ul>", html.index('<ul class="liveblog__items">'))
+    stripped = html[:start] + html[end + 5 :]
+    live = LiveBlogPage(PostPage(url, stripped))
+    expected = post.live.page(0)
+    assert [e.entry_id for e in live.entries] == [e.id for e in expected]
+    first = live.entries[0]
+    assert first.headline == expected[0].headline
+    assert first.published_at == expected[0].published.isoformat()
+    assert first.url.endswith(f"/lbl0lbi{expected[0].id}.html")
+    assert first.body_text.startswith(re.sub(r"<[^>]+>", "", expected[0].paragraphs[0])[:40])
+    assert live.disagreements == {"live_entries_only_in_json_ld": 10, "live_entries_only_in_html": 0, "live_entries_unidentified": 0}
+
+
+def test_entries_in_any_container_are_found_by_their_permalinks():
+    from crawler.pages.liveblog import LiveBlogPage
+    from crawler.pages.post import PostPage
+
+    url, html, post = _live_page()
+    # Entries in plain <div>s with no id: only the permalink marks each one.
+    start = html.index('<ul class="liveblog__items">')
+    end = html.index("</ul>", start)
+    entries = re.sub(r'<li class="liveblog__item" id="lbi\d+">', '<div class="x-entry">', html[start:end]).replace("</li>", "</div>")
+    html = html[:start] + entries + html[end:]
+    live = LiveBlogPage(PostPage(url, html))
+    assert [e.entry_id for e in live.entries] == [e.id for e in post.live.page(0)]
+    assert all(e.headline and e.body_text and e.published_at for e in live.entries)
+    assert live.disagreements == {}  # no JSON-LD to compare with

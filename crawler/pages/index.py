@@ -261,10 +261,12 @@ class IndexPage:
 
     @cached_property
     def _heading_positions(self) -> list[int]:
+        """Where the boxes' headings are; a story's own title (inside a list) is none."""
+        in_lists = {node.mem_id for post_list in self._lists for node in post_list.container.traverse()}
         return [
             position
             for position, node in enumerate(self.doc.root.traverse())
-            if node.tag in _HEADINGS or "section-head" in classes(node)
+            if (node.tag in _HEADINGS or "section-head" in classes(node)) and node.mem_id not in in_lists
         ]
 
     def _position_of(self, target: LexborNode) -> int:

@@ -191,10 +191,13 @@ class _BodyWalker:
             return
         if tag not in ("iframe", "video", "audio"):
             return
-        src = node.attributes.get("src") or node.attributes.get("data-src")
-        if not src:
-            src = attr(node.css_first("source[src]"), "src")
-        self.add_embed(tag, absolute_url(src, self.base_url))
+        # A lazy player keeps its URL in data-src, with src empty or a placeholder.
+        attributes = node.attributes
+        for src in (attributes.get("src"), attributes.get("data-src"), attr(node.css_first("source[src]"), "src")):
+            url = absolute_url(src, self.base_url)
+            if url:
+                self.add_embed(tag, url)
+                return
 
     def add_embed(self, tag: str, url: str | None) -> None:
         if url and not any(embed.url == url for embed in self.embeds):
@@ -210,6 +213,10 @@ def sanitize_html(html: str, base_url: str) -> str:
         url_schemes=_URL_SCHEMES,
         url_relative=("rewrite_with_base", base_url),
         link_rel="noopener noreferrer",
+        # A <noscript> fallback is markup written as text to a parser with scripts on:
+        # kept, it would show as literal tags. The player or picture it stands for is
+        # read from the element beside it.
+        clean_content_tags={"script", "style", "noscript"},
         strip_comments=True,
     ).strip()
 
@@ -337,7 +344,16 @@ class PostPage:
 
     @cached_property
     def _body_node(self):
-        return self.doc.css_first("#article-content .wsw") or self.doc.css_first(".wsw")
+        body = self.doc.css_first("#article-content .wsw")
+        if body is not None:
+            return body
+        # Without the article's own container, the first text block that is not a box
+        # beside the post ("About This Blog": a box heading, then its text).
+        for candidate in self.doc.css(".wsw"):
+            parent = candidate.parent
+            if parent is None or not any("section-head" in classes(child) for child in parent.iter()):
+                return candidate
+        return None
 
     @cached_property
     def dateline(self) -> str | None:

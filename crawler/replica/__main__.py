@@ -11,6 +11,7 @@ import sys
 import threading
 from datetime import datetime, timezone
 
+from .dresses import DRESSES
 from .faults import KINDS, FaultPlan, parse_faults
 from .server import Replica
 
@@ -40,6 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--js-posts", type=int, default=0, metavar="K", help="K posts whose bodies are injected by a script")
     parser.add_argument("--live-entries", type=int, default=0, metavar="N", help="include the blog's live blog with N entries")
     parser.add_argument("--live-json-ld", action="store_true", help="describe the live blog's entries in JSON-LD too")
+    parser.add_argument(
+        "--dress", default="default", choices=sorted(DRESSES),
+        help="the markup the pages are written in (same content; default: default)",
+    )
+    parser.add_argument("--hide-from-index", type=int, default=0, metavar="K", help="leave K new posts out of the index (the feed lists them)")
+    parser.add_argument("--stuck-load-more", action="store_true", help="a script 'Load more' (--dress articles) that stops working after one click")
+    parser.add_argument("--audio-posts", type=int, default=0, metavar="K", help="K programme posts: an audio player and no text body")
     parser.add_argument("--second-blog", action="store_true", help="serve a second blog (/z/30101) on the same host")
     parser.add_argument("--prerender", action="store_true", help="render every page before serving (for benchmarks)")
     parser.add_argument("--log", action="store_true", help="print a line per request")
@@ -75,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
             live_entries=args.live_entries,
             live_json_ld=args.live_json_ld,
             second_blog=args.second_blog,
+            dress=args.dress,
+            hidden_from_index=args.hide_from_index,
+            stuck_load_more=args.stuck_load_more,
+            audio_posts=args.audio_posts,
         )
     except OSError as error:
         print(f"replica: cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)

@@ -388,10 +388,19 @@ class Site:
         live_entries: int = 0,
         live_json_ld: bool = False,
         second_blog: bool = False,
+        dress: str = "default",
+        hidden_from_index: int = 0,
+        stuck_load_more: bool = False,
+        audio_posts: int = 0,
     ):
         if posts < 1:
             raise ValueError("--posts must be at least 1 (the seed post)")
         self.seed = seed
+        self.dress = dress  # how the pages are written (``crawler.replica.dresses``), not what they say
+        # Faults of structure, for the crawler's audit: posts the index leaves out (the
+        # feed still lists them), and a script "Load more" that stops working.
+        self.hidden_from_index = hidden_from_index
+        self.stuck_load_more = stuck_load_more
         self.version = 0
         rng = random.Random(seed)
         seed_spec_ = seed_spec()
@@ -444,6 +453,9 @@ class Site:
         step = max(1, len(self.posts) // js_posts) if js_posts else 0
         self.js_post_ids = {p.id for p in self.posts[::step][:js_posts]} if js_posts else set()
         self._mutations = random.Random(f"{seed}-changes")
+        self.hidden_ids = {p.id for p in self.posts[1 : 1 + hidden_from_index]}
+        # Programme posts: a recording and no text body.
+        self.audio_post_ids = {p.id for p in self.posts[2::9][:audio_posts] if p.live is None}
         self._paginate()
 
     def _new_id(self, moment: datetime) -> int:

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from html import escape
 from zoneinfo import ZoneInfo
 
+from . import dresses
 from .content import BLOG_ABOUT, BLOG_TAGLINE, BLOG_TITLE, BLOG_ZONE, LIVE_BLOG_NOTE, SITE_NAME, Block, PostSpec, Site
 
 PRAGUE = ZoneInfo("Europe/Prague")
@@ -72,6 +73,11 @@ def _figure(image) -> str:
 </figcaption>
 </figure>
 </div>"""
+
+
+def audio_url(post: PostSpec) -> str:
+    """Where a programme post's recording is (on the site's media host)."""
+    return f"https://audio.rferl.org/programmes/{post.id}.mp3"
 
 
 def _head(title: str, description: str, canonical: str, extra: str = "") -> str:
@@ -216,6 +222,7 @@ class Renderer:
     def __init__(self, site: Site, base_url: str):
         self.site = site
         self.base_url = base_url.rstrip("/")
+        self.dress = dresses.dress_named(site.dress)
 
     def absolute(self, path: str) -> str:
         return self.base_url + path
@@ -240,11 +247,10 @@ class Renderer:
             return self.absolute(f"/a/{post.id}.html?ltflags=mailer")
         return post.path
 
-    def index_items(self, page: int, zone: int = BLOG_ZONE) -> str:
-        posts = self.site.blog_index_page(zone, page)
-        items = "\n".join(
-            f'<li class="col-xs-12 col-sm-12 col-md-12 col-lg-12 mb-grid">\n{_media_block(p, self._index_href(p))}\n</li>' for p in posts
-        )
+    def index_entries(self, page: int, zone: int = BLOG_ZONE) -> list[tuple[str, str]]:
+        """The stories of an index page: (media block, the URL it links) each."""
+        posts = [p for p in self.site.blog_index_page(zone, page) if p.id not in self.site.hidden_ids]
+        found = [(_media_block(p, self._index_href(p)), self._index_href(p)) for p in posts]
         for post in posts:
             if post.live is not None:
                 # The index also links the live blog's newest entries by their permalinks.
@@ -252,11 +258,14 @@ class Renderer:
                     spec = PostSpec(post.id, post.slug, entry.headline, "", entry.published, entry.published,
                                     post.authors, [], post.zone, post.section, None, None)
                     href = self.entry_url(post, entry, 0)[len(self.base_url):]
-                    items += "\n" + f'<li class="col-xs-12 col-sm-12 col-md-12 col-lg-12 mb-grid">\n{_media_block(spec, href)}\n</li>'
+                    found.append((_media_block(spec, href), href))
         if page == 1 and posts:
             # A story of a sister site in the blog's list: a post URL on another host.
-            items += "\n" + f'<li class="col-xs-12 col-sm-12 col-md-12 col-lg-12 mb-grid">\n{_media_block(posts[-1], SISTER_SITE_POST)}\n</li>'
-        return items
+            found.append((_media_block(posts[-1], SISTER_SITE_POST), SISTER_SITE_POST))
+        return found
+
+    def index_items(self, page: int, zone: int = BLOG_ZONE) -> str:
+        return "\n".join(dresses.index_item(self.dress, block) for block, _ in self.index_entries(page, zone))
 
     def index_fragment(self, page: int) -> str:
         """What "Load more" fetches by script: the next items and where the next ones are."""
@@ -277,12 +286,24 @@ class Renderer:
 </p>"""
             script = INDEX_SCRIPT
         else:
-            items = self.index_items(page, zone)
+            entries = self.index_entries(page, zone)
+            items = [dresses.index_item(self.dress, block) for block, _ in entries]
             if page + 1 < self.site.blog_page_count(zone):
-                nxt = f"/z/{zone}?p={page + 1}"
-                load_more = f"""<p class="buttons btn--load-more">
-<a class="btn link-showMore btn__text" data-ajax="true" data-ajax-method="GET" data-ajax-url="{nxt}&amp;ajax=1" data-ajax-update="#ordinaryItems" data-ajax-mode="after" href="{nxt}" title="Load more">Load more</a>
-</p>"""
+                load_more = dresses.load_more(self.dress, f"/z/{zone}?p={page + 1}", stuck=self.site.stuck_load_more)
+            if self.dress.index_ld:
+                urls = [self.absolute(href) if href.startswith("/") else href for _, href in entries]
+                ld = json.dumps(dresses.item_list_ld(urls)).replace("</", "<\\/")
+                script = f'<script type="application/ld+json">{ld}</script>\n'
+        main_list = (
+            f"""<div class="media-block-wrap" id="wrowblock-{zone}">
+<div class="row">
+<ul id="ordinaryItems">
+</ul>
+</div>
+</div>"""
+            if self.site.js_index
+            else dresses.index_list(self.dress, items, zone)
+        )
         others = self.site.others
         popular = others[page % len(others):][:5] or others[:5]
         return (
@@ -296,13 +317,7 @@ class Renderer:
 <h1 class="section-head pg-title">{escape(title)}</h1>
 <p class="blog-header__tagline">{escape(tagline)}</p>
 </div>
-<div class="media-block-wrap" id="wrowblock-{zone}">
-<div class="row">
-<ul id="ordinaryItems">
-{items}
-</ul>
-</div>
-</div>
+{main_list}
 {load_more}
 </div>
 <div class="col-xs-12 col-md-4 pull-left design-top-offset">
@@ -325,11 +340,7 @@ class Renderer:
         if block.kind == "image":
             return _figure(block.image)
         if block.kind == "video":
-            return f"""<div class="wsw__embed">
-<div class="external-content-placeholder">
-<iframe width="640" height="360" src="{_q(block.video_url)}" frameborder="0" allowfullscreen></iframe>
-</div>
-</div>"""
+            return dresses.video_embed(self.dress, block.video_url)
         raise ValueError(block.kind)
 
     def post_ld(self, post: PostSpec) -> dict:
@@ -368,24 +379,17 @@ class Renderer:
         for entry in live.page(page):
             paragraphs = "\n".join(f"<p>{html}</p>" for html in entry.paragraphs)
             image = _figure(entry.image) + "\n" if entry.image else ""
-            items.append(
-                f"""<li class="liveblog__item" id="lbi{entry.id}">
-<div class="liveblog__item-meta"><a class="liveblog__item-link" href="{_q(self.entry_url(post, entry, page))}"><span class="liveblog__item-time">{live_stamp(entry.published)}</span></a></div>
+            inner = f"""<div class="liveblog__item-meta"><a class="liveblog__item-link" href="{_q(self.entry_url(post, entry, page))}"><span class="liveblog__item-time">{live_stamp(entry.published)}</span></a></div>
 <h2 class="liveblog__item-title">{escape(entry.headline)}</h2>
 <div class="wsw liveblog__item-content">
 {image}{paragraphs}
-</div>
-</li>"""
-            )
+</div>"""
+            items.append(dresses.live_entry(self.dress, entry.id, inner))
         more = ""
         if page + 1 < live.page_count:
-            more = f"""<p class="buttons btn--load-more">
-<a class="btn link-showMore btn__text" href="{post.path}?p={page + 1}" title="Load more">Load more</a>
-</p>"""
+            more = dresses.live_more(self.dress, f"{post.path}?p={page + 1}")
         return f"""<div class="liveblog">
-<ul class="liveblog__items">
-{chr(10).join(items)}
-</ul>
+{dresses.live_list(self.dress, items)}
 {more}
 </div>
 """
@@ -394,7 +398,7 @@ class Renderer:
         data = self.post_ld(post)
         data["@type"] = "LiveBlogPosting"
         data["coverageStartTime"] = _ld_date(post.published)
-        data["liveBlogUpdate"] = [
+        data["liveBlogUpdate"] = dresses.live_updates(self.dress, [
             {
                 "@type": "BlogPosting",
                 "headline": entry.headline,
@@ -403,12 +407,13 @@ class Renderer:
                 "articleBody": " ".join(re.sub(r"<[^>]+>", "", html) for html in entry.paragraphs),
             }
             for entry in post.live.page(page)
-        ]
+        ])
         return data
 
     def post(self, post: PostSpec, page: int = 0) -> str:
         canonical = self.absolute(post.path)
-        ld_data = self.live_ld(post, page) if post.live is not None and post.live.json_ld else self.post_ld(post)
+        live_json_ld = post.live is not None and (post.live.json_ld or self.dress.live_ld != "none")
+        ld_data = dresses.post_ld(self.dress, self.live_ld(post, page) if live_json_ld else self.post_ld(post))
         ld = json.dumps(ld_data).replace("</", "<\\/").replace("'", "\\u0027")
         extra = f'<link rel="amphtml" href="{_q(self.absolute(f"/amp/{post.slug}/{post.id}.html"))}" />\n'
         if post.tags:
@@ -452,6 +457,17 @@ class Renderer:
             content = json.dumps(dateline + body).replace("</", "<\\/")
             body_script = f'<script>document.querySelector("#article-content .wsw").innerHTML = {content};</script>\n'
             dateline, body = "", ""
+        article = f"""<div id="article-content" class="content-floated-wrap fb-quotable">
+<div class="wsw">
+{dateline}{body}
+</div>
+{body_script}{live_section}</div>"""
+        if post.id in self.site.audio_post_ids:
+            # A programme page: a player and no text body.
+            article = f"""<div class="c-mmp c-mmp--enabled c-mmp--audio">
+<div class="c-mmp__player"><audio src="{_q(audio_url(post))}" data-type="audio/mpeg" preload="none"></audio></div>
+<a class="c-mmp__download" href="{_q(audio_url(post))}">Download</a>
+</div>"""
         share_url = escape(canonical, quote=True)
         same_blog = [p for p in self.site.posts if p.id != post.id][:5]
         related = [p for p in self.site.others if p.zone != post.zone][:4]
@@ -508,11 +524,7 @@ class Renderer:
 <div class="col-xs-12 col-sm-12 col-md-10 col-lg-10 pull-right">
 <div class="row">
 <div class="col-xs-12 col-sm-12 col-md-8 col-lg-8 pull-left bottom-offset content-offset">
-<div id="article-content" class="content-floated-wrap fb-quotable">
-<div class="wsw">
-{dateline}{body}
-</div>
-{body_script}{live_section}</div>
+{article}
 </div>
 <div class="col-xs-12 col-sm-12 col-md-4 col-lg-4 pull-left design-top-offset">
 {_about_box()}{_story_list("Latest Posts", same_blog, f"/z/{BLOG_ZONE}")}{_story_list("Related", related)}</div>

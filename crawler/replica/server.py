@@ -313,7 +313,7 @@ class Replica:
         **site_options,
     ):
         """``site_options`` are ``Site``'s: latest, hostile_post, js_index, js_posts,
-        live_entries, live_json_ld, second_blog."""
+        live_entries, live_json_ld, second_blog, dress."""
         self.site = Site(posts=posts, seed=seed, **site_options)
         handler = type("Handler", (_Handler,), {"log_requests": log_requests})
         self.server = _Server((host, port), handler)

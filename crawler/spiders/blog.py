@@ -365,7 +365,9 @@ class BlogSpider(scrapy.Spider):
             # In the browser, a control without a link is clicked, as a reader would.
             clicking = index.has_load_more and not index.next_page_link
             if clicking:
-                clicks, outcome = await load_everything(page, stop=newest_batch_is_stored)
+                clicks, outcome = await load_everything(
+                    page, stop=newest_batch_is_stored, wait_seconds=self.crawler.settings.getfloat("LOAD_MORE_WAIT_SECONDS", 30.0)
+                )
                 html = await page.content()
         finally:
             await self.pages.release(response.request, page, reuse=False)  # a long list: not kept
@@ -515,9 +517,7 @@ class BlogSpider(scrapy.Spider):
         if not missed:
             return
         self.crawler.stats.set_value("pangea/audit/posts_missed_by_index", len(missed))
-        self.logger.warning(
-            "the blog's feed lists %d posts that the index walk did not lead to; fetching them now", len(missed)
-        )
+        self.logger.info("the blog's feed lists %d posts that the index walk did not lead to; fetching them now", len(missed))
         for request in missed:
             self.crawler.engine.crawl(request)
         raise DontCloseSpider
