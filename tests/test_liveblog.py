@@ -230,3 +230,17 @@ def test_entries_in_any_container_are_found_by_their_permalinks():
     assert [e.entry_id for e in live.entries] == [e.id for e in post.live.page(0)]
     assert all(e.headline and e.body_text and e.published_at for e in live.entries)
     assert live.disagreements == {}  # no JSON-LD to compare with
+
+
+def test_json_ld_entries_without_an_id_are_counted_as_not_stored():
+    from crawler.pages.liveblog import LiveBlogPage
+    from crawler.pages.post import PostPage
+
+    url, html, post = _live_page(live_json_ld=True)
+    start = html.index('<script type="application/ld+json">') + len('<script type="application/ld+json">')
+    end = html.index("</script>", start)
+    data = json.loads(html[start:end])
+    data["liveBlogUpdate"].append({"@type": "BlogPosting", "headline": "An update with no address", "datePublished": "2016-04-01T10:00:00Z"})
+    html = html[:start] + json.dumps(data) + html[end:]
+    live = LiveBlogPage(PostPage(url, html))
+    assert live.disagreements == {"live_entries_only_in_json_ld": 0, "live_entries_only_in_html": 0, "live_entries_unidentified": 1}

@@ -177,3 +177,32 @@ def test_body_html_carries_no_active_content_and_body_text_is_unchanged():
     assert 'src="https://www.rferl.org/a/x/x.jpg"' in post.body_html
     assert post.body_text == "Plain bad link and good link.\n\nStyled text.\n\ndata link"
     assert [link.url for link in post.links] == ["https://www.rferl.org/a/ok/5.html"]
+
+
+def _page(ld: dict, body: str, head: str = "") -> str:
+    return f"""<html lang="en"><head><link rel="canonical" href="https://www.rferl.org/a/s/123.html">{head}
+    <script type="application/ld+json">{json.dumps(ld)}</script></head>
+    <body><div id="content"><div id="article-content"><div class="wsw">{body}</div></div></div></body></html>"""
+
+
+def test_a_json_ld_body_much_longer_than_the_markups_replaces_it_and_is_flagged():
+    long_body = "\n".join(f"Paragraph {i} of the whole story, as the site's own structured data has it." for i in range(12))
+    page = PostPage("https://www.rferl.org/a/s/123.html", _page({"@type": "NewsArticle", "articleBody": long_body}, "<p>Only the lead survived.</p>"))
+    assert page.body_from_ld
+    assert page.markup_body_text == "Only the lead survived."
+    assert page.body_text.split("\n\n")[0] == "Paragraph 0 of the whole story, as the site's own structured data has it."
+    assert len(page.body_text.split("\n\n")) == 12
+
+
+def test_a_json_ld_body_about_as_long_as_the_markups_changes_nothing():
+    text = "The whole story is in the markup, and the structured data says the same thing."
+    page = PostPage("https://www.rferl.org/a/s/123.html", _page({"@type": "NewsArticle", "articleBody": text + " Caption."}, f"<p>{text}</p>"))
+    assert not page.body_from_ld and page.body_text == text
+
+
+def test_keywords_meta_is_only_the_last_resort_for_tags():
+    head = '<meta name="keywords" content="Polygraph.info"><meta name="news_keywords" content="Ports, Shipping">'
+    page = PostPage("https://www.rferl.org/a/s/123.html", _page({"@type": "ClaimReview", "author": {"name": "A. Writer"}}, "<p>x</p>", head))
+    assert page.tags == ["Ports", "Shipping"] and page.authors == ["A. Writer"]
+    bare = PostPage("https://www.rferl.org/a/s/123.html", _page({"@type": "NewsArticle"}, "<p>x</p>", '<meta name="keywords" content="Syria, Iraq">'))
+    assert bare.tags == ["Syria", "Iraq"]
