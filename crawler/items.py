@@ -97,6 +97,18 @@ class FetchFailure:
     post_id: int | None = None
 
 
+@dataclass
+class IdentityMismatch:
+    """A page that named another post (or a post of another site) as its own; it was
+    stored as the post the crawler asked for."""
+
+    site: str
+    post_id: int
+    claimed_by: str  # canonical, og:url, json-ld url, json-ld mainEntityOfPage
+    claimed_url: str
+    fetched_url: str
+
+
 # Fields a post of a Pangea blog normally has. Missing ones are counted per run: a field
 # that suddenly goes missing on many posts means the site's markup changed.
 EXPECTED_FIELDS = ("title", "authors", "published_at", "body_text", "tags", "section", "language")

@@ -1,8 +1,9 @@
-"""Downloader middlewares: Scrapy's retries with backoff, honouring Retry-After."""
+"""Downloader middlewares: one site only; Scrapy's retries with backoff, honouring Retry-After."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from email.utils import parsedate_to_datetime
@@ -10,7 +11,12 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.response import response_status_message
+
+from .urls import site_of, url_on_site
+
+logger = logging.getLogger(__name__)
 
 
 def retry_after_seconds(value: bytes | str | None) -> float | None:
@@ -83,3 +89,37 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if isinstance(exception, self.exceptions_to_retry) and not request.meta.get("dont_retry", False):
             return self._retry_later(request, exception, self._delay(request))
         return None
+
+
+class SiteOnlyMiddleware:
+    """No request leaves the crawl's site, whatever led to it.
+
+    Every request is judged here, first among the downloader middlewares: the spider's
+    own, each hop of a redirect (after a retry too, whose ``dont_filter`` makes Scrapy's
+    offsite filter look away), a meta refresh, robots.txt. The site is the start URL's
+    host without ``www.`` and its subdomains (``www.rferl.org``, ``gdb.rferl.org``);
+    ``SITE_EXTRA_HOSTS`` names other hosts the crawl may read. A request elsewhere is
+    dropped before it is sent, counted, and its page is reported as not fetched.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.extra_hosts = {host.lower().removeprefix("www.") for host in crawler.settings.getlist("SITE_EXTRA_HOSTS")}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def allows(self, url: str) -> bool:
+        spider = self.crawler.spider
+        start_url = getattr(spider, "start_url", None)
+        if not start_url:
+            return True
+        return url_on_site(url, site_of(start_url), self.extra_hosts)
+
+    def process_request(self, request):
+        if self.allows(request.url):
+            return None
+        self.crawler.stats.inc_value("pangea/offsite_refused")
+        logger.info("not fetched, another site: %s", request.url)
+        raise IgnoreRequest(f"refused: {request.url} is not on the crawled site")

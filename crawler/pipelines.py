@@ -12,7 +12,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from . import storage
 from .dates import to_utc_iso, utc_now_iso
-from .items import EXPECTED_FIELDS, BlogListing, FetchFailure, LiveBlogWalk, LiveEntry, Post, PostStatus
+from .items import EXPECTED_FIELDS, BlogListing, FetchFailure, IdentityMismatch, LiveBlogWalk, LiveEntry, Post, PostStatus
 from .text import clean_body_text, clean_text, split_keywords, word_count
 from .urls import absolute_url
 
@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 
 # Stats names of what storing an item came to, other than posts new, updated, unchanged...
 _STAT_NAMES = {"entry_new": "entries_new", "entry_updated": "entries_updated", "entry_unchanged": "entries_unchanged",
-               "live_walk": "live_blogs_read", "failed": "pages_failed", "listed": "posts_listed_in_another_blog"}
+               "live_walk": "live_blogs_read", "failed": "pages_failed", "listed": "posts_listed_in_another_blog",
+               "mismatch": "identity_mismatches"}
 _TEXT_FIELDS = ("title", "description", "section", "language", "dateline")
 _DATE_FIELDS = ("published_at", "updated_at")
 
@@ -161,6 +162,12 @@ class SQLitePipeline:
             return "listed"
         if isinstance(item, LiveEntry):
             return "entry_" + storage.save_entry(self.db, item, now)
+        if isinstance(item, IdentityMismatch):
+            storage.record_identity_mismatch(
+                self.db, site=item.site, post_id=item.post_id, claimed_by=item.claimed_by, claimed_url=item.claimed_url,
+                fetched_url=item.fetched_url, now=now,
+            )
+            return "mismatch"
         if isinstance(item, LiveBlogWalk):
             storage.renumber_entries(self.db, item.site, item.post_id, now, walk_complete=item.pages > 0)
             return "live_walk"
@@ -250,6 +257,7 @@ class SQLitePipeline:
             ("live_entries_only_in_json_ld", "live blog entries only in the JSON-LD"),
             ("live_entries_only_in_html", "live blog entries missing from the JSON-LD"),
             ("posts_body_from_json_ld", "posts whose body was read from the JSON-LD (the markup had much less)"),
+            ("pages_naming_another_post", "pages named another post or site as their own (stored as the post asked for; see identity_mismatches)"),
         ):
             if counts.get(name):
                 recovered.append(f"{counts[name]} {what}")

@@ -20,7 +20,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
-from .urls import site_of
+from .urls import site_of, url_on_site
 
 # Chromium's own traffic (updates, sync, metrics) is off: the machine may have no network
 # but the site's, and a crawler should not phone home.
@@ -65,6 +65,9 @@ LOAD_MORE = f"[{MORE_MARK}]"
 MAX_LOAD_MORE_CLICKS = 2000
 
 _contexts = itertools.count(1)
+
+# Where a rendered page's requests to other hosts are sent: a local port nothing listens on.
+CLOSED_PROXY = "http://127.0.0.1:9"
 
 
 def launch_options(chromium_path: str) -> dict:
@@ -250,6 +253,44 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self._start_lock = asyncio.Lock()
         self._started = False
         self.pages = page_pool(crawler)
+        self.site_crawler = crawler
+        self.extra_hosts = {host.lower().removeprefix("www.") for host in crawler.settings.getlist("SITE_EXTRA_HOSTS")}
+        self.abort_request = self.refuse  # every request of a rendered page is judged
+
+    def _site(self) -> str:
+        spider = self.site_crawler.spider
+        return site_of(getattr(spider, "start_url", "") or "")
+
+    def _hold_to_site(self) -> None:
+        """The browser's own net: every request to another host goes to a proxy that is a
+        closed local port, so it fails. Playwright's routes do not see the hops of a
+        redirect; this does (and Chromium's loopback exemption is lifted too)."""
+        if "proxy" in self.config.launch_options:
+            return  # the operator's own proxy, set with PLAYWRIGHT_LAUNCH_OPTIONS
+        site = self._site()
+        # "<-loopback>": Chromium reaches 127.0.0.0/8 directly unless told not to.
+        hosts = ["<-loopback>", site, f"*.{site}"] + [h for host in sorted(self.extra_hosts) for h in (host, f"*.{host}")]
+        self.config.launch_options["proxy"] = {"server": CLOSED_PROXY, "bypass": ",".join(hosts)}
+
+    def refuse(self, request) -> bool:
+        refused = is_refused(request, self._site(), self.extra_hosts)
+        if refused and request.url.startswith(("http://", "https://")) and not url_on_site(request.url, self._site(), self.extra_hosts):
+            self.stats.inc_value("pangea/browser_offsite_refused")
+        return refused
+
+    async def _create_browser_context(self, name, context_kwargs, spider=None):
+        """A context that registers no service worker, and whose pages opened by script
+        (pop-ups) are held to the same site as the pages we open."""
+        wrapper = await super()._create_browser_context(name, {"service_workers": "block", **(context_kwargs or {})}, spider)
+
+        async def guard(route, request) -> None:
+            if self.refuse(request):
+                await route.abort()
+            else:
+                await route.fallback()
+
+        await wrapper.context.route("**", guard)
+        return wrapper
 
     async def _maybe_launch_in_thread(self) -> None:
         """Called at engine start by the stock handler: nothing to start yet."""
@@ -261,6 +302,7 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
             if not self._started:
                 async with self._start_lock:
                     if not self._started:
+                        self._hold_to_site()
                         await self._launch()
                         self._started = True
                         self.stats.inc_value("pangea/browser_started")
@@ -269,17 +311,19 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
         return await super().download_request(request)
 
 
-def abort_request(request) -> bool:
-    """What the browser does not fetch: pictures, media, fonts, and frames of other sites.
+def is_refused(request, site: str, extra_hosts) -> bool:
+    """What the browser does not fetch: anything off the crawled site; on it, pictures,
+    media, fonts, style sheets and frames.
 
     A page's text is all we read; embedded players and trackers only cost time and
-    traffic (and on a machine without network, time-outs).
+    traffic (and on a machine without network, time-outs). Requests to another site are
+    refused whatever makes them: a frame, a script's ``fetch``, a change of
+    ``location``, a pop-up, a beacon.
     """
+    url = request.url
+    if url.startswith(("http://", "https://")) and not url_on_site(url, site, extra_hosts):
+        return True
     if request.resource_type in ("image", "media", "font", "stylesheet"):
         return True
     frame = request.frame
-    if request.is_navigation_request() and frame.parent_frame is not None:
-        return True  # an iframe (YouTube and the like)
-    page_host = urlsplit(frame.page.url).hostname if frame.page.url.startswith("http") else None
-    host = urlsplit(request.url).hostname
-    return bool(page_host and host and site_of(request.url) != site_of(frame.page.url) and request.resource_type == "script")
+    return request.is_navigation_request() and frame.parent_frame is not None  # an iframe

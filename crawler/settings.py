@@ -39,6 +39,8 @@ RETRY_AFTER_MAX = 300.0
 # would say it twice.
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 DOWNLOADER_MIDDLEWARES = {
+    # First of all: nothing is fetched from another site, on any path (crawler.middlewares).
+    "crawler.middlewares.SiteOnlyMiddleware": 10,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
 }
@@ -72,11 +74,13 @@ PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 1
 # takes over: opening a page costs three times a navigation, and a page kept for ever
 # grows (Playwright holds every request and response of a page until it closes).
 RENDER_PAGE_MAX_USES = 10
+# Hosts besides the start URL's site (and its subdomains) that the crawl, and the pages it
+# renders, may read: a site's own asset hosts on another domain. Nothing else is fetched.
+SITE_EXTRA_HOSTS: list[str] = []
 # How long a click of an index's script-only "Load more" may take to bring more stories;
 # a click that brings nothing in that time leaves the index not complete (exit 1).
 LOAD_MORE_WAIT_SECONDS = 30.0
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
-PLAYWRIGHT_ABORT_REQUEST = "crawler.rendering.abort_request"
 
 ITEM_PIPELINES = {
     "crawler.pipelines.NormalizePipeline": 100,

@@ -293,6 +293,21 @@ def _shape(db: sqlite_utils.Database) -> None:
             pk=("site", "url"),
         )
         db["failures"].create_index(["site", "post_id"])
+    if "identity_mismatches" not in tables:
+        # Pages that named another post, or a post of another site, as their own. Each was
+        # stored as the post the crawler asked for; what it claimed is kept here.
+        db["identity_mismatches"].create(
+            {
+                "site": str,
+                "post_id": int,
+                "claimed_by": str,
+                "claimed_url": str,
+                "fetched_url": str,
+                "first_seen_at": str,
+                "last_seen_at": str,
+            },
+            pk=("site", "post_id", "claimed_by"),
+        )
     for name, sql in VIEWS.items():
         db.create_view(name, sql, replace=True)
     for table, columns in (("posts", POST_COLUMNS), ("crawl_runs", CRAWL_RUN_COLUMNS)):
@@ -713,6 +728,17 @@ def record_failure(
         "ON CONFLICT (site, url) DO UPDATE SET last_failed_at = excluded.last_failed_at, attempts = attempts + 1, "
         "last_error = excluded.last_error",
         [site, url, kind, post_id, blog_zone, now, now, error],
+    )
+
+
+def record_identity_mismatch(
+    db: sqlite_utils.Database, *, site: str, post_id: int, claimed_by: str, claimed_url: str, fetched_url: str, now: str
+) -> None:
+    db.execute(
+        "INSERT INTO identity_mismatches (site, post_id, claimed_by, claimed_url, fetched_url, first_seen_at, last_seen_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, post_id, claimed_by) DO UPDATE SET "
+        "claimed_url = excluded.claimed_url, fetched_url = excluded.fetched_url, last_seen_at = excluded.last_seen_at",
+        [site, post_id, claimed_by, claimed_url, fetched_url, now, now],
     )
 
 

@@ -107,6 +107,15 @@ def host_on_site(host: str, site: str) -> bool:
     return bool(host) and (host == site or host.endswith("." + site))
 
 
+def url_on_site(url: str, site: str, extra_hosts=()) -> bool:
+    """True when ``url`` is an http(s) URL on ``site`` (a ``site_of``), one of its
+    subdomains, or one of ``extra_hosts``."""
+    if not url.startswith(("http://", "https://")):
+        return False
+    host = site_of(url)
+    return host_on_site(host, site) or host in extra_hosts
+
+
 def on_host_of(url: str, base_url: str) -> str:
     """``url`` moved to the scheme and host of ``base_url`` when both are one site.
 

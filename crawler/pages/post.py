@@ -250,16 +250,43 @@ class PostPage:
 
     # --- where the post lives -------------------------------------------------------
     @cached_property
-    def canonical_url(self) -> str:
-        for candidate in (self.doc.link("canonical"), self.doc.meta.get("og:url"), self.url):
-            url = canonical_post_url(absolute_url(candidate, self.url) or "")
+    def claimed_urls(self) -> list[tuple[str, str]]:
+        """The post URLs the page gives for itself: ``(source, url)`` for its canonical
+        link, ``og:url`` and JSON-LD ``url`` / ``mainEntityOfPage``, in the ``/a/`` form."""
+        claims = []
+        ld = self.doc.ld
+        for source, value in (
+            ("canonical", self.doc.link("canonical")),
+            ("og:url", self.doc.meta.get("og:url")),
+            ("json-ld url", ld.get("url")),
+            ("json-ld mainEntityOfPage", ld.get("mainEntityOfPage")),
+        ):
+            url = canonical_post_url(absolute_url(value, self.url) or "") if isinstance(value, str) else None
             if url:
+                claims.append((source, url))
+        return claims
+
+    def _is_this_post(self, url: str) -> bool:
+        own_id = article_id_from_url(self.url)
+        return own_id is None or (article_id_from_url(url) == own_id and site_key(url) == site_key(self.url))
+
+    @cached_property
+    def mismatched_claims(self) -> list[tuple[str, str]]:
+        """Claims that name another post, or a post of another site. The page is the post
+        the crawler asked for, whatever it says: a page never overwrites another post."""
+        return [(source, url) for source, url in self.claimed_urls if not self._is_this_post(url)]
+
+    @cached_property
+    def canonical_url(self) -> str:
+        """The page's own canonical URL when it names this post; else the fetched URL's ``/a/`` form."""
+        for _, url in self.claimed_urls:
+            if self._is_this_post(url):
                 return url
-        return self.url
+        return canonical_post_url(self.url) or self.url
 
     @cached_property
     def post_id(self) -> int | None:
-        return article_id_from_url(self.canonical_url) or article_id_from_url(self.url)
+        return article_id_from_url(self.url) or article_id_from_url(self.canonical_url)
 
     # --- fields ---------------------------------------------------------------------
     @cached_property

@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hide-from-index", type=int, default=0, metavar="K", help="leave K new posts out of the index (the feed lists them)")
     parser.add_argument("--stuck-load-more", action="store_true", help="a script 'Load more' (--dress articles) that stops working after one click")
     parser.add_argument("--audio-posts", type=int, default=0, metavar="K", help="K programme posts: an audio player and no text body")
+    parser.add_argument("--canary", metavar="URL", help="a hostile site: pages that lead the crawler and its browser to URL (crawler.replica.hostile)")
     parser.add_argument("--second-blog", action="store_true", help="serve a second blog (/z/30101) on the same host")
     parser.add_argument("--prerender", action="store_true", help="render every page before serving (for benchmarks)")
     parser.add_argument("--log", action="store_true", help="print a line per request")
@@ -87,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             hidden_from_index=args.hide_from_index,
             stuck_load_more=args.stuck_load_more,
             audio_posts=args.audio_posts,
+            canary=args.canary,
         )
     except OSError as error:
         print(f"replica: cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)

@@ -392,6 +392,7 @@ class Site:
         hidden_from_index: int = 0,
         stuck_load_more: bool = False,
         audio_posts: int = 0,
+        canary: str | None = None,
     ):
         if posts < 1:
             raise ValueError("--posts must be at least 1 (the seed post)")
@@ -454,6 +455,14 @@ class Site:
         self.js_post_ids = {p.id for p in self.posts[::step][:js_posts]} if js_posts else set()
         self._mutations = random.Random(f"{seed}-changes")
         self.hidden_ids = {p.id for p in self.posts[1 : 1 + hidden_from_index]}
+        # A hostile site (``crawler.replica.hostile``): posts that lead off the site.
+        self.hostility = None
+        if canary:
+            from .hostile import KINDS, Hostility
+
+            candidates = [p for p in self.posts[3:] if p.live is None][: len(KINDS)]
+            self.hostility = Hostility(canary.rstrip("/"), {kind: p.id for kind, p in zip(KINDS, candidates)})
+            self.js_post_ids.add(self.hostility.posts["script_escape"])
         # Programme posts: a recording and no text body.
         self.audio_post_ids = {p.id for p in self.posts[2::9][:audio_posts] if p.live is None}
         self._paginate()

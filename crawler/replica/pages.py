@@ -16,6 +16,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from . import dresses
+from .hostile import escape_script
 from .content import BLOG_ABOUT, BLOG_TAGLINE, BLOG_TITLE, BLOG_ZONE, LIVE_BLOG_NOTE, SITE_NAME, Block, PostSpec, Site
 
 PRAGUE = ZoneInfo("Europe/Prague")
@@ -262,6 +263,9 @@ class Renderer:
         if page == 1 and posts:
             # A story of a sister site in the blog's list: a post URL on another host.
             found.append((_media_block(posts[-1], SISTER_SITE_POST), SISTER_SITE_POST))
+        if page == 0 and posts and self.site.hostility is not None:
+            planted = self.site.hostility.canary_post(900200)
+            found.append((_media_block(posts[-1], planted), planted))
         return found
 
     def index_items(self, page: int, zone: int = BLOG_ZONE) -> str:
@@ -414,6 +418,12 @@ class Renderer:
         canonical = self.absolute(post.path)
         live_json_ld = post.live is not None and (post.live.json_ld or self.dress.live_ld != "none")
         ld_data = dresses.post_ld(self.dress, self.live_ld(post, page) if live_json_ld else self.post_ld(post))
+        hostility = self.site.hostility
+        hostile_kind = hostility.kind_of(post.id) if hostility is not None else None
+        if hostile_kind in ("canonical_other_post", "canonical_other_site"):
+            # The page says it is another post (of this site, or of another host).
+            canonical = self.absolute(self.site.posts[0].path) if hostile_kind == "canonical_other_post" else "http://victim.example/a/planted/555.html"
+            ld_data = dict(ld_data, url=canonical, mainEntityOfPage=canonical)
         ld = json.dumps(ld_data).replace("</", "<\\/").replace("'", "\\u0027")
         extra = f'<link rel="amphtml" href="{_q(self.absolute(f"/amp/{post.slug}/{post.id}.html"))}" />\n'
         if post.tags:
@@ -462,6 +472,8 @@ class Renderer:
 {dateline}{body}
 </div>
 {body_script}{live_section}</div>"""
+        if hostile_kind == "script_escape":
+            article += escape_script(hostility.canary)
         if post.id in self.site.audio_post_ids:
             # A programme page: a player and no text body.
             article = f"""<div class="c-mmp c-mmp--enabled c-mmp--audio">
@@ -571,6 +583,9 @@ class Renderer:
 <author>{escape(", ".join(a[0] for a in post.authors))}</author>
 </item>"""
             )
+        if self.site.hostility is not None:
+            planted = escape(self.site.hostility.canary_post(900300))
+            items.append(f"<item><title>Planted</title><link>{planted}</link><guid>{planted}</guid></item>")
         return f"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0">
 <channel>
@@ -608,6 +623,8 @@ class Renderer:
             f"<url><loc>{escape(self.absolute(p.path))}</loc><lastmod>{p.modified.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}</lastmod></url>"
             for p in posts
         )
+        if number == 1 and self.site.hostility is not None:
+            entries += f"\n<url><loc>{escape(self.site.hostility.canary_post(900400))}</loc></url>"
         xml = f"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 {entries}

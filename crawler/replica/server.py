@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .content import BLOG_ZONE, Site
 from .faults import FaultPlan, empty_index, malform
+from .hostile import SERVICE_WORKER
 from .pages import FEED_PATH, Renderer
 
 _POST = re.compile(r"^/(?P<kind>a|content|amp)/(?:(?P<slug>[^/]+)/)?(?P<id>\d+)(?:/lbl(?P<page>\d+)lbi(?P<entry>\d+))?\.html$")
@@ -111,11 +112,35 @@ class ReplicaApp:
             return Response(400, json.dumps({"error": str(error)}).encode(), "application/json")
         return Response(200, json.dumps(result).encode(), "application/json")
 
+    def _hostile(self, path: str, hit: int) -> Response | None:
+        """What a hostile post answers instead of its page (``crawler.replica.hostile``)."""
+        hostility = self.site.hostility
+        match = _POST.match(path)
+        if hostility is None or not match:
+            if hostility is not None and path == "/sw.js":
+                worker = SERVICE_WORKER.replace("CANARY", hostility.canary)
+                return Response(200, worker.encode(), "text/javascript")
+            return None
+        kind = hostility.kind_of(int(match["id"]))
+        away = Response(302, b"", Location=hostility.canary_post(900000 + hit))
+        if kind == "retry_redirect":
+            return Response(503, b"<html><body><h1>503</h1></body></html>") if hit == 0 else away
+        if kind == "binary_redirect":
+            return Response(200, bytes(range(256)) * 8, "application/octet-stream") if hit == 0 else away
+        if kind == "meta_refresh":
+            target = hostility.canary_post(900100)
+            return Response(200, f'<html><head><meta http-equiv="refresh" content="0; url={target}"></head><body></body></html>'.encode())
+        return None
+
     def respond(self, path: str, query: str, headers) -> Response:
         key = f"{path}?{query}"
         with self._lock:
+            hit = self.hits[key]
             self.hits[key] += 1
             cached = self._cache.get(key)
+        hostile = self._hostile(path, hit)
+        if hostile is not None:
+            return hostile
         if cached is None:
             cached = self._route(path, query)
             with self._lock:

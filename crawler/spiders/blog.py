@@ -39,7 +39,7 @@ from scrapy.http import TextResponse
 
 from .. import storage
 from ..checks import check_mode, check_recheck_days, check_render, check_start_url, check_via
-from ..items import BlogListing, FetchFailure, LiveBlogWalk, PostStatus
+from ..items import BlogListing, FetchFailure, IdentityMismatch, LiveBlogWalk, PostStatus
 from ..pages.index import IndexPage
 from ..pages.liveblog import LiveBlogPage
 from ..pages.post import PostPage
@@ -409,10 +409,18 @@ class BlogSpider(scrapy.Spider):
         page = response.meta.get("playwright_page")
         if page is not None:
             stats.inc_value("pangea/pages_rendered")
+            shown = page.url
+            # A page used again keeps showing its last document when a navigation does not
+            # happen (a download, a refused redirect): what it shows must be the post asked for.
+            showing_it = article_id_from_url(shown) == post_id and site_key(shown) == site_key(response.request.url)
             try:
-                html = await page.content()
+                html = await page.content() if showing_it else None
             finally:
-                await self.pages.release(response.request, page)
+                await self.pages.release(response.request, page, reuse=showing_it)
+            if not showing_it:
+                for item in self.give_up(response.request, f"the browser did not show the page (it shows {shown})"):
+                    yield item
+                return
         elif response.status == 304:
             self.outstanding.pop(post_id, None)
             yield PostStatus(id=post_id, url=response.url, status="unchanged", site=self.known_site(post_id))
@@ -453,7 +461,13 @@ class BlogSpider(scrapy.Spider):
             stats.inc_value("pangea/posts_of_other_zones")  # the sitemap lists the whole site
             return
         if post.id != post_id:
-            self.logger.warning("%s was linked as post %d but says it is post %d", response.url, post_id, post.id)
+            self.logger.info("post %d was redirected to post %d (%s)", post_id, post.id, response.url)
+        if post_page.mismatched_claims:
+            stats.inc_value("pangea/audit/pages_naming_another_post")
+            for claimed_by, claimed_url in post_page.mismatched_claims:
+                yield IdentityMismatch(
+                    site=post.site, post_id=post.id, claimed_by=claimed_by, claimed_url=claimed_url, fetched_url=response.url
+                )
         if post_page.body_from_ld:
             stats.inc_value("pangea/audit/posts_body_from_json_ld")
             self.logger.warning(
