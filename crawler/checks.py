@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .storage import StorageError, open_db
+import difflib
+import math
+
+from .storage import StorageError, check_archive, check_writable
 from .urls import is_index_url
 
 MODES = ("incremental", "full")
@@ -27,13 +30,19 @@ def check_mode(mode: str) -> str:
     return mode
 
 
+# Ten years: beyond that a re-check window is a full crawl (``mode=full``).
+MAX_RECHECK_DAYS = 3650
+
+
 def check_recheck_days(value: str | float) -> float:
     try:
         days = float(value)
     except (TypeError, ValueError):
         raise BadInput(f"recheck_days {value!r} is not a number of days") from None
-    if days < 0:
-        raise BadInput(f"recheck_days {value!r} is negative")
+    if not math.isfinite(days) or days < 0 or days > MAX_RECHECK_DAYS:
+        raise BadInput(
+            f"recheck_days {value!r} is not a number of days from 0 to {MAX_RECHECK_DAYS} (use -a mode=full to fetch every post again)"
+        )
     return days
 
 
@@ -64,14 +73,29 @@ _ARGUMENT_CHECKS = {
 }
 
 
-def check_crawl(spider_name: str, spider_arguments: dict, settings) -> None:
-    """Raise ``BadInput`` when the crawl's arguments or its database cannot work."""
+# Arguments Scrapyd adds to every job it runs.
+_SCRAPYD_ARGUMENTS = ("_job", "_version")
+
+
+def check_arguments(spider_arguments: dict) -> None:
+    """Raise ``BadInput`` for an argument the spider does not take, or a value it cannot use."""
     for name, value in spider_arguments.items():
-        if name in _ARGUMENT_CHECKS:
-            _ARGUMENT_CHECKS[name](value)
-    path = settings.get("SQLITE_PATH")
-    if path:
-        try:
-            open_db(path).close()
-        except StorageError as error:
-            raise BadInput(str(error)) from None
+        if name in _SCRAPYD_ARGUMENTS:
+            continue
+        if name not in _ARGUMENT_CHECKS:
+            close = difflib.get_close_matches(name, _ARGUMENT_CHECKS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise BadInput(f"unknown argument -a {name}=...{hint}; the blog spider takes: {', '.join(_ARGUMENT_CHECKS)}")
+        _ARGUMENT_CHECKS[name](value)
+
+
+def check_archive_path(path, thorough: bool = True) -> None:
+    """Raise ``BadInput`` when ``path`` cannot be the archive; reads only (``thorough``:
+    every page of the file checked)."""
+    if path is None or not str(path).strip():
+        raise BadInput("SQLITE_PATH is empty: give the archive's path, like -s SQLITE_PATH=data/blog.db")
+    try:
+        check_writable(path)
+        check_archive(path, thorough=thorough)
+    except StorageError as error:
+        raise BadInput(str(error)) from None

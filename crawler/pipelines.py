@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 from collections import Counter
 
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from . import storage
 from .dates import to_utc_iso, utc_now_iso
@@ -115,6 +117,8 @@ class SQLitePipeline:
         self.outcomes: Counter[str] = Counter()
         self.failures_pending = True
         self.baseline: tuple[int, dict[str, int]] = (0, {})
+        # The first write that failed (a full disk, an I/O error): the run stops there.
+        self.write_error: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -129,6 +133,10 @@ class SQLitePipeline:
     def open_spider(self):
         spider = self.crawler.spider
         self.db = storage.open_db(self.path)
+        max_mb = self.crawler.settings.getfloat("ARCHIVE_MAX_MB", 0)
+        if max_mb > 0:
+            page_size = self.db.execute("PRAGMA page_size").fetchone()[0]
+            self.db.execute(f"PRAGMA max_page_count = {max(1, int(max_mb * 1024 * 1024 // page_size))}")
         self.baseline = storage.missing_field_counts(self.db, EXPECTED_FIELDS)
         self.run_id = storage.start_run(
             self.db,
@@ -138,18 +146,27 @@ class SQLitePipeline:
         )
 
     def process_item(self, item):
+        if self.write_error is not None:
+            self.stats.inc_value("pangea/items_not_stored")
+            return item
         self.pending.append(item)
         if len(self.pending) >= self.batch_size or time.monotonic() - self.last_flush > self.flush_seconds:
             self.flush()
         return item
 
     def flush(self) -> None:
-        if not self.pending:
+        if not self.pending or self.write_error is not None:
             return
         now = utc_now_iso()
-        with storage.batch(self.db):
-            self.failures_pending = storage.has_failures(self.db)
-            outcomes = [self._save(item, now) for item in self.pending]
+        try:
+            with storage.batch(self.db):
+                self.failures_pending = storage.has_failures(self.db)
+                outcomes = [self._save(item, now) for item in self.pending]
+        except (sqlite3.OperationalError, sqlite3.DatabaseError) as error:
+            if isinstance(error, (sqlite3.IntegrityError, sqlite3.ProgrammingError)):
+                raise
+            self.write_failed(error)
+            return
         for outcome in outcomes:
             self.outcomes[outcome] += 1
             self.stats.inc_value(f"pangea/{_STAT_NAMES.get(outcome, 'posts_' + outcome)}")
@@ -192,6 +209,34 @@ class SQLitePipeline:
             return "unchanged"
         return storage.save_post(self.db, item, now, failures_pending=self.failures_pending)
 
+    def write_failed(self, error: Exception) -> None:
+        """The archive cannot be written: the batch is rolled back whole, nothing more is
+        tried, and the run stops with one line saying what the next run will do."""
+        self.write_error = str(error)
+        self.stats.inc_value("pangea/items_not_stored", len(self.pending))
+        self.pending = []
+        try:
+            stored = f"{self.db.execute('SELECT count(*) FROM posts').fetchone()[0]} posts are stored"
+        except sqlite3.Error:
+            stored = "what was stored before stays"
+        logger.error(
+            "cannot write the archive %s: %s; %s; the run stops here, and the next run goes on from what is stored",
+            self.path, error, stored,
+        )
+        self.stats.set_value("pangea/run_status", "failed")
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_write_failed"))
+
+    def close_write_failed_run(self, reason: str) -> None:
+        """Close the run's row if the archive can still take it; a row left ``running`` is
+        marked ``interrupted`` by the next run."""
+        try:
+            storage.finish_run(
+                self.db, self.run_id, finished_at=utc_now_iso(), status="failed", finish_reason=reason,
+                message=f"cannot write the archive: {self.write_error}",
+            )
+        except sqlite3.Error:
+            pass
+
     def close_failures(self, spider, stats: dict, now: str) -> int:
         """Record posts that were asked for and never answered; return how many failures are left."""
         zone = getattr(spider, "zone", None)
@@ -212,7 +257,8 @@ class SQLitePipeline:
 
         A field is alarming when at least 3 of this run's posts lack it and they lack it
         more than 10 points more often than the archive's posts do; while the archive holds
-        fewer than 50 posts (too few to tell what is normal), when more than half lack it.
+        fewer than 200 posts, when more than half lack it (50 posts tell a share of 15 %
+        only to 5 points either way: too few to tell what is normal).
         """
         parsed = stats.get("pangea/posts_parsed", 0)
         stored, missing_before = self.baseline
@@ -222,7 +268,7 @@ class SQLitePipeline:
             if not parsed or missing < 3:
                 continue
             share = missing / parsed
-            limit = (missing_before.get(name, 0) / stored + 0.10) if stored >= 50 else 0.5
+            limit = (missing_before.get(name, 0) / stored + 0.10) if stored >= 200 else 0.5
             if share > limit:
                 alarms.append(f"{name} missing from {missing} of {parsed} posts parsed (limit {limit:.0%}): has the markup changed?")
         return alarms
@@ -271,6 +317,12 @@ class SQLitePipeline:
         if self.db is None:
             return
         self.flush()
+        if self.write_error is not None:
+            self.stats.set_value("pangea/run_status", "failed")
+            self.close_write_failed_run(reason)
+            self.db.close()
+            self.db = None
+            return
         try:
             stats = self.stats.get_stats()
             now = utc_now_iso()
@@ -350,6 +402,11 @@ class SQLitePipeline:
                 total,
                 self.path,
             )
+        except (sqlite3.OperationalError, sqlite3.DatabaseError) as error:
+            if isinstance(error, (sqlite3.IntegrityError, sqlite3.ProgrammingError)):
+                raise
+            self.stats.set_value("pangea/run_status", "failed")
+            logger.error("cannot write the archive %s at the end of the run: %s; the next run goes on from what is stored", self.path, error)
         finally:
             self.db.close()
             self.db = None

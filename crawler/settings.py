@@ -96,6 +96,9 @@ EXTENSIONS = {
 # transaction writes.
 SQLITE_PATH = "data/blog.db"
 STORE_BATCH_SIZE = 50
+# A size the archive may not grow past, in MB (0: no limit; the disk's own size is the
+# limit then). A run that reaches it stops at that write, exactly as on a full disk.
+ARCHIVE_MAX_MB = 0
 # A line of progress every so many seconds on long crawls.
 PROGRESS_INTERVAL = 30.0
 

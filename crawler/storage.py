@@ -17,11 +17,17 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any, Iterator
+from urllib.parse import quote
 
 import sqlite_utils
 from itemadapter import ItemAdapter
 
 SCHEMA_VERSION = 2  # 2: full-text search kept by the write path, not by triggers
+# SQLite's application_id of an archive ("PANG"): what tells our file from any other
+# SQLite database. Archives made before it was set are recognised by their tables.
+APPLICATION_ID = 0x50414E47
+# Tables every archive has had since the first version.
+_ARCHIVE_TABLES = {"posts", "crawl_runs", "images", "links", "embeds"}
 
 
 class StorageError(Exception):
@@ -166,23 +172,68 @@ def check_writable(path: str | Path) -> None:
         raise StorageError(f"cannot write database {path}: {'it' if path.exists() else 'its directory'} is read-only")
 
 
+def check_archive(path: str | Path, thorough: bool = True) -> None:
+    """A clear ``StorageError`` unless ``path`` is missing, empty, or an archive of this
+    crawler that is whole; reads only, writes nothing.
+
+    Another application's database is refused whatever it holds; an archive made before
+    archives carried their mark is recognised by its tables. ``thorough`` runs SQLite's
+    ``quick_check`` over the whole file (a damaged page anywhere is found before a run
+    writes next to it).
+    """
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    # Without a write-ahead log, the file is the whole database: read it as immutable, so
+    # that SQLite makes no -wal or -shm file beside a database we then refuse.
+    immutable = "" if Path(f"{path}-wal").exists() else "&immutable=1"
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro{immutable}", uri=True, timeout=30)
+    except sqlite3.Error as error:
+        raise StorageError(f"cannot open database {path}: {error}") from None
+    try:
+        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if application_id != APPLICATION_ID and tables and not _ARCHIVE_TABLES <= tables:
+            named = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            raise StorageError(
+                f"{path} is a database of another application (tables {named}), not an archive: give another SQLITE_PATH"
+            )
+        if version > SCHEMA_VERSION:
+            raise StorageError(
+                f"database {path} has schema version {version}, newer than this crawler's {SCHEMA_VERSION}: upgrade the crawler"
+            )
+        if thorough:
+            problems = [row[0] for row in conn.execute("PRAGMA quick_check(100)")]
+            if problems != ["ok"]:
+                first = problems[0].splitlines()[0]
+                more = f" and {len(problems) - 1} more problems" if len(problems) > 1 else ""
+                raise StorageError(
+                    f"database {path} is damaged ({first}{more}): restore it from a backup, or move it away to start anew"
+                )
+    except sqlite3.DatabaseError as error:
+        raise StorageError(
+            f"database {path} is damaged or not a database ({str(error).splitlines()[0]}): restore it from a backup, or move it away"
+        ) from None
+    finally:
+        conn.close()
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """The archive at ``path``, shaped and ready; a clear ``StorageError`` when it cannot be."""
     path = Path(path)
     check_writable(path)
+    check_archive(path, thorough=False)
     try:
         conn = sqlite3.connect(str(path), timeout=30)
         db = sqlite_utils.Database(conn)
-        version = db.execute("PRAGMA user_version").fetchone()[0]
+        db.execute("PRAGMA user_version").fetchone()
     except sqlite3.DatabaseError as error:
         raise StorageError(f"cannot open database {path}: {error}") from None
-    if version > SCHEMA_VERSION:
-        raise StorageError(
-            f"database {path} has schema version {version}, newer than this crawler's {SCHEMA_VERSION}: upgrade the crawler"
-        )
     try:
         ensure_db_shape(db)
-    except sqlite3.OperationalError as error:
+    except sqlite3.DatabaseError as error:
         raise StorageError(f"cannot write database {path}: {error}") from None
     return db
 
@@ -325,6 +376,7 @@ def _shape(db: sqlite_utils.Database) -> None:
         for suffix in ("ai", "ad", "au"):
             db.execute(f"DROP TRIGGER IF EXISTS [{table}_{suffix}]")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
 def _plain(value: Any) -> Any:
@@ -773,39 +825,36 @@ def missing_field_counts(db: sqlite_utils.Database, fields: tuple[str, ...]) -> 
 
 
 class RunLock:
-    """One run at a time per archive: an exclusive lock on ``<database>.lock``.
+    """One run at a time per archive: an exclusive lock on the database file itself.
 
-    The lock goes with the process: a run that is killed leaves no stale lock behind.
+    The lock is the file's, not its name's: a symlink, a relative path or a hard link to
+    the same archive finds it held. It goes with the process: a run that is killed leaves
+    no stale lock behind, and no lock file is ever left beside the archive. (SQLite's own
+    locks are POSIX record locks, which ``flock`` does not touch.)
     """
 
     def __init__(self, db_path: str | Path):
-        self.path = Path(f"{db_path}.lock")
-        self._file = None
+        self.path = Path(db_path)
+        self._fd: int | None = None
 
     def acquire(self) -> "RunLock":
         try:
-            handle = open(self.path, "a+")
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as error:
-            raise StorageError(f"cannot create lock file {self.path}: {error.strerror}") from None
+            raise StorageError(f"cannot open database {self.path}: {error.strerror}") from None
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise StorageError(f"another crawl is writing {str(self.path)[:-5]} ({holder}); this run stops here") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        self._file = handle
+            os.close(fd)
+            raise StorageError(f"another crawl is writing {self.path}; this run stops here") from None
+        self._fd = fd
         return self
 
     def release(self) -> None:
-        if self._file is not None:
-            fcntl.flock(self._file, fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
 
 
 def start_run(db: sqlite_utils.Database, *, mode: str, start_url: str, now: str) -> int:

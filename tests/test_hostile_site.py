@@ -63,3 +63,16 @@ def test_a_page_naming_another_post_or_site_is_stored_as_the_post_asked_for(cana
     assert any(claim["claimed_url"] == "http://victim.example/a/planted/555.html" for claim in claims)
     run = rows(db_path, "SELECT audit FROM crawl_runs")[0]
     assert '"pages_naming_another_post": 2' in run["audit"]
+
+
+def test_a_post_nested_100000_deep_is_stored_without_a_traceback(canary, tmp_path):
+    from crawler.replica.hostile import DEEP_TEXT
+
+    with Replica(posts=POSTS, seed=SEED, canary=canary.base_url) as replica:
+        post_id = replica.site.hostility.posts["deep_nest"]
+        db_path = tmp_path / "archive.db"
+        result = run_crawl(replica.index_url, db_path)
+    assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr
+    post = rows(db_path, "SELECT body_text FROM posts WHERE id = ?", [post_id])[0]
+    assert post["body_text"].endswith(DEEP_TEXT)
+    assert not rows(db_path, "SELECT * FROM failures WHERE post_id = ?", [post_id])

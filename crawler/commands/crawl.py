@@ -1,7 +1,9 @@
 """``scrapy crawl``, with arguments checked first and an exit status that tells the truth.
 
-- Bad input (a start URL that is not a Pangea index, a database that cannot be used)
-  gets one clear line on stderr and exit status 2, before anything is fetched or written.
+- Bad input (an argument the spider does not take, a value it cannot use, a start URL
+  that is not a Pangea index, an empty path, a database that is damaged or another
+  application's) gets one clear line on stderr and exit status 2, before anything is
+  fetched or written.
 - A run started while another one holds the same database exits at once (status 2)
   and writes nothing.
 - A crawl that ran but failed (its ``crawl_runs`` row says ``failed``) exits with 1, so
@@ -15,38 +17,44 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from ..checks import BadInput, check_crawl
-from ..storage import RunLock, StorageError, check_writable
+from ..checks import BadInput, check_archive_path, check_arguments
+from ..storage import RunLock, StorageError
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 
 class Command(ScrapyCrawlCommand):
+    lock: RunLock | None = None
+
+    def process_options(self, args, opts) -> None:
+        """Every check of the input, and the archive's lock, before Scrapy starts (and
+        before it prints a line): bad input is one line and exit 2, and writes nothing."""
+        super().process_options(args, opts)
+        try:
+            check_arguments(opts.spargs)
+            path = self.settings.get("SQLITE_PATH")
+            # Reads only: a damaged archive, or another application's database, is left as it is.
+            check_archive_path(path)
+            # Then the lock: a run that finds another one running writes nothing.
+            self.lock = RunLock(path).acquire()
+            check_archive_path(path, thorough=False)  # what may have changed meanwhile
+        except (BadInput, StorageError) as error:
+            if self.lock is not None:
+                self.lock.release()
+            print(f"error: {error}", file=sys.stderr)
+            raise SystemExit(EXIT_BAD_INPUT) from None
+
     def run(self, args, opts) -> None:
         if len(args) != 1:
             raise UsageError("give one spider name, like: scrapy crawl blog")
-        lock = None
-        try:
-            path = self.settings.get("SQLITE_PATH")
-            if path:
-                check_writable(path)
-                # Then the lock: a run that finds another one running writes nothing.
-                lock = RunLock(path).acquire()
-            check_crawl(args[0], opts.spargs, self.settings)
-        except (BadInput, StorageError) as error:
-            if lock is not None:
-                lock.release()
-            print(f"error: {error}", file=sys.stderr)
-            self.exitcode = EXIT_BAD_INPUT
-            return
         try:
             crawler = self._create_crawler(args[0])
             self.crawler_process.crawl(crawler, **opts.spargs)
             self.crawler_process.start()
         finally:
-            if lock is not None:
-                lock.release()
+            if self.lock is not None:
+                self.lock.release()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = EXIT_FAILED
         elif crawler.stats.get_value("pangea/run_status") == "failed":

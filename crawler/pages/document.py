@@ -8,6 +8,7 @@ the cost of fetching.
 from __future__ import annotations
 
 import json
+import re
 from functools import cached_property
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -44,6 +45,42 @@ def _ld_types(obj: dict) -> set:
     return {v for v in values if isinstance(v, str)}
 
 
+# Pages nest elements a few dozen levels deep. A page nested far deeper (a hostile or
+# broken one) costs the HTML parser and the sanitizer time that grows with the square of
+# its depth; its text is kept and the elements past this depth are left out.
+MAX_NESTING = 1000
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
+def bounded_nesting(html: str | bytes, limit: int = MAX_NESTING) -> str | bytes:
+    """``html`` with the elements nested deeper than ``limit`` left out (their content
+    kept), in one pass over the tags; most pages are returned as they are, unread."""
+    marker = b"<" if isinstance(html, bytes) else "<"
+    if html.count(marker) < 2 * limit:
+        return html
+    text = html.decode("utf-8", errors="replace") if isinstance(html, bytes) else html
+    kept_flags: list[bool] = []
+    pieces, last, trimmed = [], 0, False
+    for match in _TAG.finditer(text):
+        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
+        if name in _VOID or self_closing:
+            continue
+        if not closing:
+            keep = len(kept_flags) < limit
+            kept_flags.append(keep)
+        else:
+            keep = kept_flags.pop() if kept_flags else True
+        if not keep:
+            trimmed = True
+            pieces.append(text[last : match.start()])
+            last = match.end()
+    if not trimmed:
+        return html
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
 def text_of(node: LexborNode | None) -> str:
     """All the text inside a node, as the page has it (callers clean it)."""
     return node.text(deep=True) if node is not None else ""
@@ -59,7 +96,7 @@ def classes(node: LexborNode) -> list[str]:
 
 class Document:
     def __init__(self, html: str | bytes):
-        self.tree = LexborHTMLParser(html)
+        self.tree = LexborHTMLParser(bounded_nesting(html))
         self.root = self.tree.root
 
     def css_first(self, selector: str) -> LexborNode | None:

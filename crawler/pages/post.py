@@ -61,6 +61,10 @@ def _embed_kind(tag: str, url: str) -> str:
     return tag if tag in ("video", "audio") else "iframe"
 
 
+# Steps of the body walk: read a node's children, end a paragraph, read one node.
+_CHILDREN, _FLUSH, _VISIT = object(), object(), object()
+
+
 class _BodyWalker:
     """Walks a post body once, in document order, collecting every field that lives in it."""
 
@@ -75,7 +79,17 @@ class _BodyWalker:
         self._inline: list[str] = []
 
     def walk(self, body) -> None:
-        self._children(body)
+        """Read ``body`` in document order, without recursion: a page may nest elements
+        as deep as it likes."""
+        stack: list = [(_CHILDREN, body)]
+        while stack:
+            step, node = stack.pop()
+            if step is _FLUSH:
+                self._flush()
+            elif step is _CHILDREN:
+                stack.extend((_VISIT, child) for child in reversed(list(node.iter(include_text=True))))
+            else:
+                self._visit(node, stack)
         self._flush()
 
     def _flush(self) -> None:
@@ -96,27 +110,24 @@ class _BodyWalker:
             if text:
                 self.paragraphs.append(text)
 
-    def _children(self, node) -> None:
-        for child in node.iter(include_text=True):
-            tag = child.tag
-            if tag == "-text":
-                self._inline.append(child.text_content)
-            elif tag != "-comment":
-                self._visit(child, tag)
-
-    def _visit(self, node, tag: str) -> None:
+    def _visit(self, node, stack: list) -> None:
+        """One node: what it adds now, and what is read after it (pushed on ``stack``)."""
+        tag = node.tag
+        if tag == "-text":
+            self._inline.append(node.text_content)
+            return
+        if tag == "-comment":
+            return
         if tag in _TEXT_TAGS:
             # Paragraphs, subheadings and inline formatting: the common case, no classes to read.
             if tag in _BLOCKS:
                 self._flush()
-                self._children(node)
-                self._flush()
-            else:
-                self._children(node)
+                stack.append((_FLUSH, None))
+            stack.append((_CHILDREN, node))
             return
         if tag == "a":
             self._link(node)
-            self._children(node)
+            stack.append((_CHILDREN, node))
             return
         if tag == "br":
             self._inline.append("\0")
@@ -137,10 +148,8 @@ class _BodyWalker:
             return
         if tag in _BLOCKS:
             self._flush()
-            self._children(node)
-            self._flush()
-        else:
-            self._children(node)
+            stack.append((_FLUSH, None))
+        stack.append((_CHILDREN, node))
 
     def media_block(self, node) -> None:
         """A figure or an embed block: its picture with caption and credit, or its media."""

@@ -13,7 +13,8 @@ Each path a crawler may be led off its site by has a post of its own:
   finally move ``location`` there;
 - ``canonical_other_post``: a page whose canonical, og:url and JSON-LD name another post
   of the site;
-- ``canonical_other_site``: a page whose canonical names a post on another host.
+- ``canonical_other_site``: a page whose canonical names a post on another host;
+- ``deep_nest``: a body whose last paragraph sits 100,000 ``<div>``s deep.
 
 The index, the feed and the sitemap also list post URLs on the canary.
 """
@@ -22,7 +23,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KINDS = ("retry_redirect", "binary_redirect", "meta_refresh", "script_escape", "canonical_other_post", "canonical_other_site")
+KINDS = (
+    "retry_redirect",
+    "binary_redirect",
+    "meta_refresh",
+    "script_escape",
+    "canonical_other_post",
+    "canonical_other_site",
+    "deep_nest",
+)
+# How deep the ``deep_nest`` post nests its last paragraph.
+DEEP_NEST = 100_000
+DEEP_TEXT = "This sentence sits at the bottom of a very deep nest of elements."
 
 
 @dataclass
@@ -61,3 +73,7 @@ def escape_script(canary: str) -> str:
 SERVICE_WORKER = """self.addEventListener("install", function () { fetch("CANARY/service-worker"); });
 self.addEventListener("fetch", function (event) { fetch("CANARY/service-worker-fetch"); });
 """
+
+
+def deep_nest() -> str:
+    return "<div>" * DEEP_NEST + f"<p>{DEEP_TEXT}</p>" + "</div>" * DEEP_NEST

@@ -16,7 +16,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from . import dresses
-from .hostile import escape_script
+from .hostile import deep_nest, escape_script
 from .content import BLOG_ABOUT, BLOG_TAGLINE, BLOG_TITLE, BLOG_ZONE, LIVE_BLOG_NOTE, SITE_NAME, Block, PostSpec, Site
 
 PRAGUE = ZoneInfo("Europe/Prague")
@@ -474,6 +474,8 @@ class Renderer:
 {body_script}{live_section}</div>"""
         if hostile_kind == "script_escape":
             article += escape_script(hostility.canary)
+        if hostile_kind == "deep_nest":
+            article = article.replace("\n</div>\n", "\n" + deep_nest() + "\n</div>\n", 1)
         if post.id in self.site.audio_post_ids:
             # A programme page: a player and no text body.
             article = f"""<div class="c-mmp c-mmp--enabled c-mmp--audio">
