@@ -105,17 +105,22 @@ class SiteOnlyMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self.extra_hosts = {host.lower().removeprefix("www.") for host in crawler.settings.getlist("SITE_EXTRA_HOSTS")}
+        self.origin: str | None = None
+        self.site = ""
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     def allows(self, url: str) -> bool:
-        spider = self.crawler.spider
-        start_url = getattr(spider, "start_url", None)
-        if not start_url:
-            return True
-        return url_on_site(url, site_of(start_url), self.extra_hosts)
+        if self.origin is None:
+            start_url = getattr(self.crawler.spider, "start_url", None)
+            if not start_url:
+                return True
+            parts = urlsplit(start_url)
+            self.origin, self.site = f"{parts.scheme}://{parts.netloc}/", site_of(start_url)
+        # Nearly every request is on the start URL's own origin: a prefix tells.
+        return url.startswith(self.origin) or url_on_site(url, self.site, self.extra_hosts)
 
     def process_request(self, request):
         if self.allows(request.url):
