@@ -24,7 +24,7 @@ browser:
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 demo: setup
-	$(BIN)/python -m crawler.demo
+	$(BIN)/python -m devtools.demo
 
 # Datasette on 127.0.0.1:8001, read-only: `make explore DB=data/blog.db` for the real archive.
 DB ?= data/demo.db
@@ -35,7 +35,7 @@ test: setup browser
 	$(BIN)/python -m pytest
 
 bench: setup
-	$(BIN)/python -m crawler.bench
+	$(BIN)/python -m devtools.bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache data/demo.db data/demo.db-wal data/demo.db-shm

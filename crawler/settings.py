@@ -1,6 +1,6 @@
 """Scrapy settings. Politeness toward the real site is on by default; the demo, the tests
 and the benchmarks switch it off explicitly for the replica on 127.0.0.1 (see
-``crawler.replica_settings``), never the other way round."""
+``devtools.replica_settings``), never the other way round."""
 
 BOT_NAME = "pangea-archive"
 SPIDER_MODULES = ["crawler.spiders"]

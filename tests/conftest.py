@@ -10,8 +10,8 @@ import pytest
 import sqlite_utils
 
 from crawler import storage
-from crawler.replica import Replica
-from crawler.replica_settings import as_arguments
+from devtools.replica import Replica
+from devtools.replica_settings import as_arguments
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

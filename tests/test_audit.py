@@ -9,7 +9,7 @@ archive is whole.
 
 import json
 
-from crawler.replica import Replica
+from devtools.replica import Replica
 
 from .conftest import rows, run_crawl
 
@@ -84,7 +84,7 @@ def test_a_script_only_load_more_without_a_browser_fails_the_run(tmp_path):
 
 
 def test_programme_pages_are_stored_with_their_recording_and_no_browser_trip(tmp_path):
-    from crawler.replica.pages import audio_url
+    from devtools.replica.pages import audio_url
 
     with Replica(posts=POSTS, seed=SEED, audio_posts=3) as replica:
         programmes = {post_id: audio_url(replica.site.by_id[post_id]) for post_id in replica.site.audio_post_ids}

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from crawler.replica import Replica
+from devtools.replica import Replica
 
 from .conftest import rows, run_crawl
 
@@ -147,7 +147,7 @@ def test_the_demo_twice_keeps_one_row_per_post(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     db_path = tmp_path / "demo.db"
-    command = [sys.executable, "-m", "crawler.demo", "--posts", "40", "--db", str(db_path), "--port", str(port)]
+    command = [sys.executable, "-m", "devtools.demo", "--posts", "40", "--db", str(db_path), "--port", str(port)]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     outputs = [subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180) for _ in range(2)]
     for output in outputs:

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from crawler.replica import Replica
-from crawler.replica_settings import as_arguments
+from devtools.replica import Replica
+from devtools.replica_settings import as_arguments
 
 from .conftest import ROOT, rows, run_crawl, search_index_problems
 

@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from crawler.replica import Replica
-from crawler.replica.dresses import DRESSES
+from devtools.replica import Replica
+from devtools.replica.dresses import DRESSES
 
 from .conftest import archive_snapshot, rows, run_crawl
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from crawler.replica import Replica
-from crawler.replica.content import SECOND_ZONE
+from devtools.replica import Replica
+from devtools.replica.content import SECOND_ZONE
 from crawler.urls import site_key
 
 from .conftest import archive_snapshot, rows, run_crawl

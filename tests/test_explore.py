@@ -18,7 +18,7 @@ from playwright.sync_api import sync_playwright
 from crawler import storage
 from crawler.explore import METADATA, metadata_for
 from crawler.rendering import launch_options
-from crawler.replica import Replica
+from devtools.replica import Replica
 
 from .conftest import ROOT, run_crawl
 

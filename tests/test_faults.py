@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica import Replica
-from crawler.replica.content import HOSTILE_TEXT
-from crawler.replica.faults import ALL, KINDS, TRANSIENT, FaultPlan, parse_faults
-from crawler.replica_settings import as_arguments
+from devtools.replica import Replica
+from devtools.replica.content import HOSTILE_TEXT
+from devtools.replica.faults import ALL, KINDS, TRANSIENT, FaultPlan, parse_faults
+from devtools.replica_settings import as_arguments
 
 from .conftest import ROOT, archive_snapshot, rows, run_crawl, search_index_problems
 

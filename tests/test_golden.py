@@ -1,4 +1,4 @@
-"""Golden files: saved pages and the parser's reviewed output (``python -m crawler.savefixture``).
+"""Golden files: saved pages and the parser's reviewed output (``python -m devtools.savefixture``).
 
 A change of extraction shows up here as a diff of ``output.json``: review it, then save
 the fixture again.
@@ -10,7 +10,7 @@ from dataclasses import fields
 import pytest
 
 from crawler.items import Post
-from crawler.savefixture import GOLDEN, NOT_PARSED, page_of, parse_output
+from devtools.savefixture import GOLDEN, NOT_PARSED, page_of, parse_output
 
 CASES = sorted(path for path in GOLDEN.iterdir() if (path / "output.json").exists())
 PARSED_FIELDS = [f.name for f in fields(Post) if f.name not in NOT_PARSED]
@@ -51,7 +51,7 @@ def test_no_extra_or_missing_fields(outputs, case):
 
 
 def test_savefixture_round_trip(tmp_path):
-    from crawler.savefixture import save
+    from devtools.savefixture import save
 
     folder = GOLDEN / "replica-two-authors"
     url = json.loads((folder / "meta.json").read_text())["url"]

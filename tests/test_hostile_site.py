@@ -3,7 +3,7 @@ no page is stored as another post or as a post of another site."""
 
 import pytest
 
-from crawler.replica import Replica
+from devtools.replica import Replica
 
 from .canary import Canary
 from .conftest import rows, run_crawl
@@ -66,7 +66,7 @@ def test_a_page_naming_another_post_or_site_is_stored_as_the_post_asked_for(cana
 
 
 def test_a_post_nested_100000_deep_is_stored_without_a_traceback(canary, tmp_path):
-    from crawler.replica.hostile import DEEP_TEXT
+    from devtools.replica.hostile import DEEP_TEXT
 
     with Replica(posts=POSTS, seed=SEED, canary=canary.base_url) as replica:
         post_id = replica.site.hostility.posts["deep_nest"]

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler.replica import Replica
-from crawler.replica_settings import as_arguments
+from devtools.replica import Replica
+from devtools.replica_settings import as_arguments
 from crawler.storage import RunLock
 
 from .conftest import ROOT, rows, run_crawl, search_index_problems

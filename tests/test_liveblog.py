@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from crawler.pages.liveblog import stamp_to_utc
-from crawler.replica import Replica
-from crawler.replica.content import LIVE_BLOG_ID
+from devtools.replica import Replica
+from devtools.replica.content import LIVE_BLOG_ID
 
 from .conftest import rows, run_crawl, search_index_problems
 

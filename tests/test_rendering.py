@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crawler.rendering import CHROMIUM_ARGS, launch_options
-from crawler.replica import Replica
+from devtools.replica import Replica
 
 from .conftest import archive_snapshot, rows, run_crawl
 

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from crawler.replica import Replica, Site
+from devtools.replica import Replica, Site
 
 from .conftest import ROOT
 
@@ -97,7 +97,7 @@ def test_index_page_beyond_the_last_is_404(small_replica):
 
 def test_command_line_prints_base_url_first(tmp_path):
     process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.replica", "--port", "0", "--posts", "5", "--seed", "2"],
+        [sys.executable, "-m", "devtools.replica", "--port", "0", "--posts", "5", "--seed", "2"],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )
     try:
@@ -112,7 +112,7 @@ def test_command_line_prints_base_url_first(tmp_path):
 
 
 def test_command_line_refuses_a_bad_post_count():
-    result = subprocess.run([sys.executable, "-m", "crawler.replica", "--posts", "0"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "devtools.replica", "--posts", "0"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode != 0 and "--posts must be at least 1" in result.stderr
 
 

@@ -8,13 +8,15 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from crawler.replica import Replica
-from crawler.replica_settings import FAST_LOCAL
+from devtools.replica import Replica
+from devtools.replica_settings import FAST_LOCAL
 
+from .test_packaging import TOOLS
 from .conftest import ROOT, rows
 
 BIN = Path(sys.executable).parent
@@ -51,7 +53,8 @@ poll_interval = 0.2
     )
     # The project as a user would deploy it, from a copy (the egg build writes beside it).
     project = tmp_path / "project"
-    shutil.copytree(ROOT / "crawler", project / "crawler", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("crawler", "devtools", "tests"):
+        shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__", "artifacts"))
     shutil.copy(ROOT / "setup.py", project / "setup.py")
     (project / "scrapy.cfg").write_text(
         (ROOT / "scrapy.cfg").read_text().replace("http://127.0.0.1:6800/", f"{base}/")
@@ -72,6 +75,12 @@ poll_interval = 0.2
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
         assert "pangea-archive" in _api(base, "/listprojects.json")["projects"]
         assert _api(base, "/listspiders.json?project=pangea-archive")["spiders"] == ["blog"]
+        # The egg holds the product only: no replica, benchmark, demo or test.
+        (egg,) = (server_dir / "eggs" / "pangea-archive").glob("*.egg")
+        with zipfile.ZipFile(egg) as archive:
+            tops = {name.split("/")[0] for name in archive.namelist()}
+            tools = [name for name in archive.namelist() if TOOLS.search(name)]
+        assert tops == {"crawler", "EGG-INFO"} and tools == [], (tops, tools)
 
         db_path = tmp_path / "archive.db"
         with Replica(posts=40, seed=12) as replica:

@@ -1,6 +1,6 @@
 """The benchmarks' floor: a spider that follows the index and fetches the posts, and parses nothing.
 
-Run by ``python -m crawler.bench`` with ``scrapy runspider``, beside the real ``blog``
+Run by ``python -m devtools.bench`` with ``scrapy runspider``, beside the real ``blog``
 spider and with the same settings, so that the cost of extraction and storage shows as a
 ratio. It finds links with two regular expressions over the raw bytes; it is not a
 crawler anyone should use.

@@ -1,13 +1,13 @@
-"""``python -m crawler.savefixture NAME ...``: save a page and the parser's output as a golden file.
+"""``python -m devtools.savefixture NAME ...``: save a page and the parser's output as a golden file.
 
 In the manner of scrapy-poet's ``savefixture``: the page, its URL and what the parser
 makes of it go to ``tests/fixtures/golden/NAME/`` for review; from then on the golden
 test fails when the parser's output for that page changes, and the diff of
 ``output.json`` is what a reviewer reads.
 
-    python -m crawler.savefixture voa-child-care --file page.html --url https://www.voanews.com/a/.../7585813.html
-    python -m crawler.savefixture some-post --url https://www.rferl.org/a/some-post/26829775.html
-    python -m crawler.savefixture replica-seed --replica 26829775 --seed 1
+    python -m devtools.savefixture voa-child-care --file page.html --url https://www.voanews.com/a/.../7585813.html
+    python -m devtools.savefixture some-post --url https://www.rferl.org/a/some-post/26829775.html
+    python -m devtools.savefixture replica-seed --replica 26829775 --seed 1
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import asdict
 from pathlib import Path
 
-from .pages.post import PostPage
+from crawler.pages.post import PostPage
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "golden"
 # Fields the spider and pipelines set, not the parser.
@@ -53,7 +53,7 @@ def save(name: str, url: str, html: bytes, golden: Path = GOLDEN) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler.savefixture", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m devtools.savefixture", description=__doc__.splitlines()[0])
     parser.add_argument("name", help="folder name under tests/fixtures/golden")
     parser.add_argument("--url", help="the page's URL (fetched unless --file is given)")
     parser.add_argument("--file", type=Path, help="read the page from this file instead of fetching --url")

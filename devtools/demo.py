@@ -1,4 +1,4 @@
-"""``python -m crawler.demo``: the main job on the embedded default.
+"""``python -m devtools.demo``: the main job on the embedded default.
 
 Starts the replica blog on 127.0.0.1, runs the real ``scrapy crawl blog`` against it into
 ``data/demo.db``, prints a summary and how to explore the archive. Run it again and the
@@ -50,7 +50,7 @@ def summary(db_path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m devtools.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=300, help="posts of the replica blog (default 300)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the replica's content (default 1)")
     parser.add_argument("--db", default="data/demo.db", help="the archive to write (default data/demo.db)")

@@ -1,6 +1,6 @@
 """A Scrapy process that starts and stops without a request: the floor of a run's wall time.
 
-Run by ``python -m crawler.bench`` with ``scrapy runspider``.
+Run by ``python -m devtools.bench`` with ``scrapy runspider``.
 """
 
 import scrapy

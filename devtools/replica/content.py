@@ -397,7 +397,7 @@ class Site:
         if posts < 1:
             raise ValueError("--posts must be at least 1 (the seed post)")
         self.seed = seed
-        self.dress = dress  # how the pages are written (``crawler.replica.dresses``), not what they say
+        self.dress = dress  # how the pages are written (``devtools.replica.dresses``), not what they say
         # Faults of structure, for the crawler's audit: posts the index leaves out (the
         # feed still lists them), and a script "Load more" that stops working.
         self.hidden_from_index = hidden_from_index
@@ -455,7 +455,7 @@ class Site:
         self.js_post_ids = {p.id for p in self.posts[::step][:js_posts]} if js_posts else set()
         self._mutations = random.Random(f"{seed}-changes")
         self.hidden_ids = {p.id for p in self.posts[1 : 1 + hidden_from_index]}
-        # A hostile site (``crawler.replica.hostile``): posts that lead off the site.
+        # A hostile site (``devtools.replica.hostile``): posts that lead off the site.
         self.hostility = None
         if canary:
             from .hostile import KINDS, Hostility

@@ -1,4 +1,4 @@
-"""``python -m crawler.replica``: serve a replica Pangea blog until stopped.
+"""``python -m devtools.replica``: serve a replica Pangea blog until stopped.
 
 The first line of output is the base URL, so a script can start it and read where it is.
 """
@@ -17,7 +17,7 @@ from .server import Replica
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler.replica", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m devtools.replica", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default 0)")
     parser.add_argument("--posts", type=int, default=300, help="posts of the blog, the seed post included (default 300)")
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hide-from-index", type=int, default=0, metavar="K", help="leave K new posts out of the index (the feed lists them)")
     parser.add_argument("--stuck-load-more", action="store_true", help="a script 'Load more' (--dress articles) that stops working after one click")
     parser.add_argument("--audio-posts", type=int, default=0, metavar="K", help="K programme posts: an audio player and no text body")
-    parser.add_argument("--canary", metavar="URL", help="a hostile site: pages that lead the crawler and its browser to URL (crawler.replica.hostile)")
+    parser.add_argument("--canary", metavar="URL", help="a hostile site: pages that lead the crawler and its browser to URL (devtools.replica.hostile)")
     parser.add_argument("--second-blog", action="store_true", help="serve a second blog (/z/30101) on the same host")
     parser.add_argument("--prerender", action="store_true", help="render every page before serving (for benchmarks)")
     parser.add_argument("--log", action="store_true", help="print a line per request")

@@ -113,7 +113,7 @@ class ReplicaApp:
         return Response(200, json.dumps(result).encode(), "application/json")
 
     def _hostile(self, path: str, hit: int) -> Response | None:
-        """What a hostile post answers instead of its page (``crawler.replica.hostile``)."""
+        """What a hostile post answers instead of its page (``devtools.replica.hostile``)."""
         hostility = self.site.hostility
         match = _POST.match(path)
         if hostility is None or not match:

@@ -1,10 +1,10 @@
-"""``python -m crawler.bench``: benchmarks, side by side in one run, printed as one table.
+"""``python -m devtools.bench``: benchmarks, side by side in one run, printed as one table.
 
 Absolute times on a shared machine are noisy; every figure that matters is a ratio of two
 things measured in the same run. The figures go to ``data/bench.json`` too.
 
-    python -m crawler.bench            # everything
-    python -m crawler.bench parse      # one part
+    python -m devtools.bench            # everything
+    python -m devtools.bench parse      # one part
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def bench_parse(repeat: int = 40) -> dict:
     """
     import trafilatura
 
-    from .pages.post import PostPage
+    from crawler.pages.post import PostPage
     from .replica.content import Site
     from .replica.pages import Renderer
 
@@ -144,13 +144,13 @@ def _rows_faults(result: dict) -> list[tuple[str, str, str]]:
 
 
 class ReplicaProcess:
-    """``python -m crawler.replica --prerender`` in its own process, so its CPU is its own."""
+    """``python -m devtools.replica --prerender`` in its own process, so its CPU is its own."""
 
     def __init__(self, posts: int, seed: int = 1, extra: list[str] = ()):
         import subprocess
 
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "crawler.replica", "--port", "0", "--posts", str(posts), "--seed", str(seed), "--prerender",
+            [sys.executable, "-m", "devtools.replica", "--port", "0", "--posts", str(posts), "--seed", str(seed), "--prerender",
              *extra],
             cwd=ROOT,
             stdout=subprocess.PIPE,
@@ -254,7 +254,7 @@ def _crawl_command(spider: str, start_url: str, db_path: Path | None, extra: lis
     if spider == "blog":
         command = [sys.executable, "-m", "scrapy", "crawl", "blog", "-a", f"start_url={start_url}", "-s", f"SQLITE_PATH={db_path}"]
     else:
-        command = [sys.executable, "-m", "scrapy", "runspider", str(ROOT / "crawler" / "benchspider.py"), "-a", f"start_url={start_url}"]
+        command = [sys.executable, "-m", "scrapy", "runspider", str(ROOT / "devtools" / "benchspider.py"), "-a", f"start_url={start_url}"]
     # Identical settings for every crawl compared; only the spider differs.
     return command + as_arguments() + ["-s", "LOG_LEVEL=INFO", *extra]
 
@@ -350,7 +350,7 @@ def bench_nochange(posts: int = 2000, rounds: int = 3) -> dict:
             runs, floors = [], []
             for _ in range(rounds):
                 floors.append(_run_measured(
-                    [sys.executable, "-m", "scrapy", "runspider", str(ROOT / "crawler" / "benchidle.py"), "-s", "LOG_LEVEL=INFO"]
+                    [sys.executable, "-m", "scrapy", "runspider", str(ROOT / "devtools" / "benchidle.py"), "-s", "LOG_LEVEL=INFO"]
                 )["wall"])
                 run = _run_measured(_crawl_command("blog", replica.index_url, db_path))
                 db = sqlite_utils.Database(db_path)
@@ -427,9 +427,9 @@ def bench_store(posts: int = 2000) -> dict:
     """The storage layer alone (posts with images, links, tags, FTS), against the rate the crawl produces posts."""
     import tempfile
 
-    from . import storage
-    from .dates import utc_now_iso
-    from .pages.post import PostPage
+    from crawler import storage
+    from crawler.dates import utc_now_iso
+    from crawler.pages.post import PostPage
     from .replica.content import Site
     from .replica.pages import Renderer
 
@@ -484,7 +484,7 @@ def print_table(rows: list[tuple[str, str, str]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m devtools.bench", description=__doc__.splitlines()[0])
     parser.add_argument("parts", nargs="*", choices=[[], *PARTS], help="parts to run (default: all)")
     parser.add_argument("--out", default=str(ROOT / "data" / "bench.json"), help="where the figures go")
     args = parser.parse_args(argv)
