@@ -55,13 +55,8 @@ class Post:
     blog_zone: int | None = None
     blog_site: str | None = None
     fetched_url: str | None = None
-    fetched_at: str | None = None
     etag: str | None = None
     last_modified: str | None = None
-
-    @property
-    def lead_image(self) -> Image | None:
-        return next((image for image in self.images if image.is_lead), None)
 
 
 @dataclass

@@ -67,7 +67,6 @@ class NormalizePipeline:
                 if entry.url:
                     kept.append(entry)
             setattr(post, collection, kept)
-        post.fetched_at = utc_now_iso()
         stats = self.stats
         stats.inc_value("pangea/posts_parsed")
         for name in EXPECTED_FIELDS:

@@ -31,10 +31,6 @@ def join_paragraphs(paragraphs: list[str]) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def split_paragraphs(body_text: str) -> list[str]:
-    return [p for p in body_text.split("\n\n") if p]
-
-
 def clean_body_text(value: str | None) -> str:
     """A whole body: each paragraph cleaned, paragraph breaks kept."""
     if not value:

@@ -23,7 +23,7 @@ from crawler.pages.post import PostPage
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "golden"
 # Fields the spider and pipelines set, not the parser.
-NOT_PARSED = ("blog_zone", "blog_site", "fetched_url", "fetched_at", "etag", "last_modified")
+NOT_PARSED = ("blog_zone", "blog_site", "fetched_url", "etag", "last_modified")
 REPLICA_BASE_URL = "https://www.rferl.org"
 
 

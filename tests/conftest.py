@@ -38,6 +38,15 @@ def run_crawl(start_url: str, db_path: Path, *extra: str, timeout: float = 120) 
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
+def copy_archive(source: Path, target: Path) -> Path:
+    """A consistent copy of an archive (SQLite's backup, the write-ahead log included)."""
+    import sqlite3
+
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return target
+
+
 def rows(db_path: Path, sql: str, params=()) -> list[dict]:
     db = sqlite_utils.Database(db_path)
     try:
@@ -81,3 +90,13 @@ def search_index_problems(db_path: Path) -> list[str]:
         return storage.search_index_problems(db)
     finally:
         db.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """``TEST_SHUFFLE=<seed> pytest``: run the tests in a random order (every test must
+    pass in any order, on archives and replicas of its own or left as it found them)."""
+    seed = os.environ.get("TEST_SHUFFLE")
+    if seed:
+        import random
+
+        random.Random(seed).shuffle(items)

@@ -6,7 +6,7 @@ import pytest
 
 from devtools.replica import Replica
 
-from .conftest import rows, run_crawl
+from .conftest import copy_archive, rows, run_crawl
 
 POSTS = 300
 
@@ -86,8 +86,9 @@ def test_summary_line_at_the_end(crawled):
     assert f"posts {POSTS} new, 0 updated, 0 unchanged, 0 removed" in result.stderr
 
 
-def test_the_same_crawl_again_adds_no_row(replica, crawled):
-    db_path, _ = crawled
+def test_the_same_crawl_again_adds_no_row(replica, crawled, tmp_path):
+    # On a copy: the shared archive stays as the first run left it, for the other tests.
+    db_path = copy_archive(crawled[0], tmp_path / "again.db")
     again = run_crawl(replica.index_url, db_path)
     assert again.returncode == 0, again.stderr[-3000:]
     assert rows(db_path, "SELECT count(*) AS n FROM posts")[0]["n"] == POSTS
@@ -99,8 +100,8 @@ def test_the_same_crawl_again_adds_no_row(replica, crawled):
     assert (runs[1]["index_walk"], runs[1]["posts_missed_by_index"]) == ("stopped", 0)
 
 
-def test_a_full_run_fetches_every_post_again_and_changes_nothing(replica, crawled):
-    db_path, _ = crawled
+def test_a_full_run_fetches_every_post_again_and_changes_nothing(replica, crawled, tmp_path):
+    db_path = copy_archive(crawled[0], tmp_path / "full.db")
     full = run_crawl(replica.index_url, db_path, "-a", "mode=full")
     assert full.returncode == 0, full.stderr[-3000:]
     last = rows(db_path, "SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]

@@ -73,7 +73,9 @@ def test_replica_serves_each_fault(kind):
     with Replica(posts=30, seed=2, faults=plan) as replica:
         post = replica.site.posts[3]
         path = f"{replica.index_url[len(replica.base_url):]}?p=1" if kind == "empty_index" else post.path
+        asked = time.monotonic()
         status, headers, body = _first_answer(replica, path)
+        waited = time.monotonic() - asked
         clean_status, _, clean = _first_answer(replica, path) if kind in ("malformed", "wrong_charset") else (None, None, None)
         for _ in range(plan.max_faulty_hits):
             final_status, final_headers, final = _first_answer(replica, path)
@@ -82,7 +84,8 @@ def test_replica_serves_each_fault(kind):
         elif kind == "rate_limit":
             assert status == 429 and headers["Retry-After"] == "1"
         elif kind == "slow":
-            assert status == 200
+            # The fault is the wait: the page comes whole, after the delay asked for.
+            assert status == 200 and waited >= plan.slow_seconds and b"</html>" in body
         elif kind == "truncate":
             assert status is None or len(body) < int(headers.get("Content-Length", 0))
         elif kind == "redirect_loop":

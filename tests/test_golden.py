@@ -46,8 +46,9 @@ def test_field(outputs, case, field):
 
 @pytest.mark.parametrize("case", [c.name for c in CASES])
 def test_no_extra_or_missing_fields(outputs, case):
+    # The reviewed file is the independent side: a field the parser adds or drops shows here.
     actual, expected = outputs[case]
-    assert sorted(actual) == sorted(expected) == sorted(PARSED_FIELDS)
+    assert sorted(actual) == sorted(expected)
 
 
 def test_savefixture_round_trip(tmp_path):

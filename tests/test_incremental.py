@@ -19,22 +19,23 @@ from .conftest import ROOT, rows, run_crawl, search_index_problems
 POSTS = 120
 
 
-@pytest.fixture(scope="module")
+# Every test has a replica and an archive of its own: each passes alone and in any order.
+@pytest.fixture
 def replica():
     with Replica(posts=POSTS, seed=5, latest=datetime.now(timezone.utc) - timedelta(hours=1)) as replica:
         yield replica
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def window(replica):
     """A recheck window (in days) that holds the blog's five newest posts."""
     fifth = replica.site.posts[4].published
     return (datetime.now(timezone.utc) - fifth).total_seconds() / 86400 + 0.5
 
 
-@pytest.fixture(scope="module")
-def archive(replica, window, tmp_path_factory):
-    db_path = tmp_path_factory.mktemp("incremental") / "archive.db"
+@pytest.fixture
+def archive(replica, window, tmp_path):
+    db_path = tmp_path / "archive.db"
     first = run_crawl(replica.index_url, db_path, "-a", f"recheck_days={window}")
     assert first.returncode == 0, first.stderr[-3000:]
     return db_path
@@ -67,7 +68,8 @@ def test_no_change_run_costs_three_requests_plus_conditional_rechecks(replica, w
     assert rows(archive, "SELECT count(*) AS n FROM revisions")[0]["n"] == 0
 
 
-def test_added_edited_deleted_posts_are_caught_by_the_next_run(replica, window, archive):
+def change_the_site_and_crawl(replica, window, archive):
+    """Seven posts added, two edited, one deleted; then a run. Returns the run and the changes."""
     newest = [p.id for p in replica.site.posts[:5]]
     edited, deleted = newest[1:3], newest[3]
     old_titles = {i: replica.site.by_id[i].title for i in edited}
@@ -75,8 +77,12 @@ def test_added_edited_deleted_posts_are_caught_by_the_next_run(replica, window, 
     for post_id in edited:
         replica.app.edit_post(post_id)
     replica.app.delete_post(deleted)
-
     result = run_crawl(replica.index_url, archive, "-a", f"recheck_days={window}")
+    return result, added, edited, deleted, old_titles
+
+
+def test_added_edited_deleted_posts_are_caught_by_the_next_run(replica, window, archive):
+    result, added, edited, deleted, old_titles = change_the_site_and_crawl(replica, window, archive)
     assert result.returncode == 0, result.stderr[-3000:]
     run = last_run(archive)
     assert (run["posts_new"], run["posts_updated"], run["posts_removed"]) == (7, 2, 1)
@@ -107,6 +113,8 @@ def test_added_edited_deleted_posts_are_caught_by_the_next_run(replica, window, 
 
 
 def test_a_run_after_the_changes_changes_nothing_and_is_quiet_when_asked(replica, window, archive):
+    changed, *_ = change_the_site_and_crawl(replica, window, archive)
+    assert changed.returncode == 0, changed.stderr[-3000:]
     result = run_crawl(replica.index_url, archive, "-a", f"recheck_days={window}", "-L", "ERROR")
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout == result.stderr == ""  # cron mails nothing

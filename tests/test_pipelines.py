@@ -36,7 +36,6 @@ def test_normalize_puts_every_field_in_normal_form(stats):
     assert out.body_text == "one two\n\nthree"
     assert out.word_count == 3
     assert [i.url for i in out.images] == ["https://www.rferl.org/img/a.jpg"]
-    assert out.fetched_at is not None
     assert stats.get_value("pangea/fields_missing/section") == 1
     assert stats.get_value("pangea/fields_missing/title") is None
 

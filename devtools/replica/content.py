@@ -402,6 +402,8 @@ class Site:
         # feed still lists them), and a script "Load more" that stops working.
         self.hidden_from_index = hidden_from_index
         self.stuck_load_more = stuck_load_more
+        # Fields the pages stop showing, as after a change of the site's markup ("authors").
+        self.markup_drops: set[str] = set()
         self.version = 0
         rng = random.Random(seed)
         seed_spec_ = seed_spec()

@@ -369,6 +369,8 @@ class Renderer:
         }
         if post.tags:
             data["keywords"] = ", ".join(post.tags)
+        if "authors" in self.site.markup_drops:
+            del data["author"]
         if post.lead_image is not None:
             data["image"] = {"width": 1080, "height": 608, "@type": "ImageObject", "url": post.lead_image.url}
         return data
@@ -432,7 +434,7 @@ class Renderer:
             extra += f'<meta content="{_q(post.lead_image.url)}" property="og:image" />\n'
         extra += f'<script type="application/ld+json">{ld}</script>\n'
         local = post.published.astimezone(PRAGUE)
-        bylines = "\n".join(
+        bylines = "" if "authors" in self.site.markup_drops else "\n".join(
             f'<li class="links__item">\nBy <a class="links__item-link" href="/author/{slug}/{key}" title="{_q(name)}">{escape(name)}</a>\n</li>'
             for name, slug, key in post.authors
         )
