@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser demo explore test bench clean
+.PHONY: setup browser demo explore test unit bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ explore: setup
 
 test: setup browser
 	$(BIN)/python -m pytest
+
+# The unit tests alone, in seconds: no replica, crawl, browser or server.
+unit: setup
+	$(BIN)/python -m pytest -m "not e2e"
 
 bench: setup
 	$(BIN)/python -m devtools.bench

@@ -92,9 +92,24 @@ def search_index_problems(db_path: Path) -> list[str]:
         db.close()
 
 
+# Tests that start servers, crawls or browsers: ``pytest -m e2e``; the rest, the unit
+# tests, run alone in seconds with ``pytest -m "not e2e"``. Whole modules, and in mixed
+# modules the tests that use a replica.
+E2E_MODULES = {
+    "test_audit", "test_crawl_e2e", "test_disk_full", "test_dresses", "test_entry_points", "test_explore",
+    "test_faults", "test_hostile_site", "test_incremental", "test_input", "test_markup_alarms", "test_packaging",
+    "test_rendering", "test_replica", "test_scrapyd",
+}
+E2E_FIXTURES = {"small_replica", "plain", "seed"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """``TEST_SHUFFLE=<seed> pytest``: run the tests in a random order (every test must
-    pass in any order, on archives and replicas of its own or left as it found them)."""
+    """Marks the end-to-end tests; ``TEST_SHUFFLE=<seed> pytest`` runs the tests in a
+    random order (every test must pass in any order)."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if module in E2E_MODULES or E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
     seed = os.environ.get("TEST_SHUFFLE")
     if seed:
         import random

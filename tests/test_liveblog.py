@@ -120,6 +120,7 @@ def test_the_same_entries_with_json_ld(plain, tmp_path):
     assert comparable(tmp_path / "ld.db", other_base) == comparable(db_path, replica.base_url)
 
 
+@pytest.mark.e2e
 def test_new_entries_come_in_with_at_most_two_live_blog_pages_and_edits_are_kept(tmp_path):
     db_path = tmp_path / "growing.db"
     with Replica(posts=POSTS, seed=4, live_entries=ENTRIES) as replica:
@@ -197,6 +198,7 @@ def _live_page(**options):
         return url, urllib.request.urlopen(url).read().decode("utf-8"), post
 
 
+@pytest.mark.e2e
 def test_entries_only_in_the_json_ld_are_stored_from_it():
     from crawler.pages.liveblog import LiveBlogPage
     from crawler.pages.post import PostPage
@@ -216,6 +218,7 @@ def test_entries_only_in_the_json_ld_are_stored_from_it():
     assert live.disagreements == {"live_entries_only_in_json_ld": 10, "live_entries_only_in_html": 0, "live_entries_unidentified": 0}
 
 
+@pytest.mark.e2e
 def test_entries_in_any_container_are_found_by_their_permalinks():
     from crawler.pages.liveblog import LiveBlogPage
     from crawler.pages.post import PostPage
@@ -232,6 +235,7 @@ def test_entries_in_any_container_are_found_by_their_permalinks():
     assert live.disagreements == {}  # no JSON-LD to compare with
 
 
+@pytest.mark.e2e
 def test_json_ld_entries_without_an_id_are_counted_as_not_stored():
     from crawler.pages.liveblog import LiveBlogPage
     from crawler.pages.post import PostPage
