@@ -1,0 +1,59 @@
+"""The archive: plain functions over a ``sqlite_utils.Database``, in four rooms.
+
+- ``schema``: columns and views as data; ``check_archive`` / ``open_db``;
+  ``ensure_db_shape(db)`` creates tables, indexes and full-text search and can run again.
+- ``writes``: ``save_post(db, post, now)`` writes one whole post, ``save_entry`` one live
+  blog entry, in ``batch``es whose full-text rows are written last.
+- ``state``: what the archive tells the next run (``crawl_state``), failures, listings.
+- ``runs``: ``RunLock`` and the ``crawl_runs`` book (``start_run`` / ``finish_run``).
+"""
+
+from .runs import RunLock, finish_run, start_run
+from .schema import (
+    APPLICATION_ID,
+    CRAWL_RUN_COLUMNS,
+    LIVE_ENTRY_COLUMNS,
+    POST_COLUMNS,
+    SCHEMA_VERSION,
+    VIEWS,
+    StorageError,
+    check_archive,
+    check_writable,
+    ensure_db_shape,
+    open_db,
+)
+from .state import (
+    CrawlState,
+    KnownPost,
+    count_failures,
+    crawl_state,
+    has_failures,
+    missing_field_counts,
+    record_failure,
+    record_identity_mismatch,
+    record_listing,
+    resolve_index_failures,
+    save_blog,
+)
+from .writes import (
+    FTS_TABLES,
+    batch,
+    content_hash,
+    load_stored_form,
+    mark_removed,
+    mark_unchanged,
+    renumber_entries,
+    save_entry,
+    save_post,
+    search_index_problems,
+    stored_form,
+)
+
+__all__ = [
+    "APPLICATION_ID", "CRAWL_RUN_COLUMNS", "FTS_TABLES", "LIVE_ENTRY_COLUMNS", "POST_COLUMNS", "SCHEMA_VERSION", "VIEWS",
+    "CrawlState", "KnownPost", "RunLock", "StorageError",
+    "batch", "check_archive", "check_writable", "content_hash", "count_failures", "crawl_state", "ensure_db_shape",
+    "finish_run", "has_failures", "load_stored_form", "mark_removed", "mark_unchanged", "missing_field_counts", "open_db",
+    "record_failure", "record_identity_mismatch", "record_listing", "renumber_entries", "resolve_index_failures",
+    "save_blog", "save_entry", "save_post", "search_index_problems", "start_run", "stored_form",
+]

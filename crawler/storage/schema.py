@@ -1,0 +1,370 @@
+"""The archive's shape: its columns and views as data, the checks that tell an archive
+from any other file, and ``ensure_db_shape(db)``, which makes what is missing and can run
+again safely."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from urllib.parse import quote
+
+import sqlite_utils
+
+
+SCHEMA_VERSION = 2  # 2: full-text search kept by the write path, not by triggers
+# SQLite's application_id of an archive ("PANG"): what tells our file from any other
+# SQLite database. Archives made before it was set are recognised by their tables.
+APPLICATION_ID = 0x50414E47
+# Tables every archive has had since the first version.
+_ARCHIVE_TABLES = {"posts", "crawl_runs", "images", "links", "embeds"}
+
+
+class StorageError(Exception):
+    """A database that cannot be used; the message is one line for the person running the crawl."""
+
+
+# Columns of ``posts`` in order, with their types. Lists are stored as JSON.
+POST_COLUMNS: dict[str, type] = {
+    "site": str,
+    "id": int,
+    "url": str,
+    "title": str,
+    "description": str,
+    "authors": str,
+    "published_at": str,
+    "updated_at": str,
+    "tags": str,
+    "section": str,
+    "zone": int,
+    "blog_zone": int,
+    "blog_site": str,
+    "language": str,
+    "dateline": str,
+    "body_text": str,
+    "body_html": str,
+    "word_count": int,
+    "lead_image_url": str,
+    "lead_image_caption": str,
+    "lead_image_credit": str,
+    "content_hash": str,
+    "fetched_url": str,
+    "etag": str,
+    "last_modified": str,
+    "first_seen_at": str,
+    "last_seen_at": str,
+    "last_changed_at": str,
+    "removed_at": str,
+}
+
+CRAWL_RUN_COLUMNS: dict[str, type] = {
+    "id": int,
+    "started_at": str,
+    "finished_at": str,
+    "status": str,
+    "mode": str,
+    "start_url": str,
+    "finish_reason": str,
+    "requests": int,
+    "retries": int,
+    "pages_fetched": int,
+    "responses_304": int,
+    "index_pages": int,
+    "pages_rendered": int,
+    "posts_new": int,
+    "posts_updated": int,
+    "posts_unchanged": int,
+    "posts_removed": int,
+    "posts_dropped": int,
+    "errors": int,
+    "fields_missing": str,
+    "failures_left": int,
+    "entries_new": int,
+    "entries_updated": int,
+    "index_walk": str,
+    "posts_missed_by_index": int,
+    "audit": str,
+    "message": str,
+}
+
+LIVE_ENTRY_COLUMNS: dict[str, type] = {
+    "site": str,
+    "post_id": int,
+    "entry_id": int,
+    "position": int,
+    "published_at": str,
+    "headline": str,
+    "body_text": str,
+    "body_html": str,
+    "links": str,
+    "images": str,
+    "url": str,
+    "content_hash": str,
+    "first_seen_at": str,
+    "last_seen_at": str,
+}
+
+# What makes a post changed: everything the site wrote, nothing we add when fetching.
+_HASHED_FIELDS = (
+    "url", "title", "description", "authors", "published_at", "updated_at", "tags", "section", "zone",
+    "language", "dateline", "body_text", "body_html", "images", "links", "embeds",
+)
+
+
+# Views that make the archive easier to read (Datasette shows them beside the tables).
+VIEWS = {
+    # One row per post with its author and tag names joined, and the month it appeared.
+    "post_list": """
+SELECT
+  posts.site,
+  posts.id,
+  posts.published_at,
+  substr(posts.published_at, 1, 7) AS month,
+  posts.title,
+  (SELECT group_concat(name, ', ') FROM (
+     SELECT authors.name FROM post_authors JOIN authors ON authors.id = post_authors.author_id
+     WHERE post_authors.site = posts.site AND post_authors.post_id = posts.id ORDER BY authors.name)) AS author_names,
+  posts.authors,
+  posts.tags,
+  posts.section,
+  (SELECT group_concat(coalesce(blogs.title, 'zone ' || post_blogs.zone), ', ')
+     FROM post_blogs LEFT JOIN blogs ON blogs.site = post_blogs.blog_site AND blogs.zone = post_blogs.zone
+     WHERE post_blogs.site = posts.site AND post_blogs.post_id = posts.id) AS blog,
+  posts.word_count,
+  posts.url,
+  posts.removed_at,
+  posts.rowid AS search_key
+FROM posts
+""",
+    # Every link of every post with the post's date and title: who the blog cites.
+    "cited_links": """
+SELECT links.site, links.post_id, posts.published_at, posts.title, links.position, links.text, links.url, links.domain, links.internal
+FROM links JOIN posts ON posts.site = links.site AND posts.id = links.post_id
+""",
+    # Live blog entries with the title of the live blog they belong to, newest first.
+    "live_entry_list": """
+SELECT live_entries.site, live_entries.post_id, posts.title AS live_blog, live_entries.entry_id, live_entries.position,
+  live_entries.published_at, live_entries.headline, live_entries.body_text, live_entries.url,
+  live_entries.rowid AS search_key
+FROM live_entries JOIN posts ON posts.site = live_entries.site AND posts.id = live_entries.post_id
+""",
+}
+
+
+def check_writable(path: str | Path) -> None:
+    """A clear ``StorageError`` when the archive at ``path`` cannot be written."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise StorageError(f"cannot open database {path}: directory {path.parent} does not exist")
+    if path.is_dir():
+        raise StorageError(f"cannot open database {path}: it is a directory")
+    if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise StorageError(f"cannot write database {path}: {'it' if path.exists() else 'its directory'} is read-only")
+
+
+def check_archive(path: str | Path, thorough: bool = True) -> None:
+    """A clear ``StorageError`` unless ``path`` is missing, empty, or an archive of this
+    crawler that is whole; reads only, writes nothing.
+
+    Another application's database is refused whatever it holds; an archive made before
+    archives carried their mark is recognised by its tables. ``thorough`` runs SQLite's
+    ``quick_check`` over the whole file (a damaged page anywhere is found before a run
+    writes next to it).
+    """
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    # Without a write-ahead log, the file is the whole database: read it as immutable, so
+    # that SQLite makes no -wal or -shm file beside a database we then refuse.
+    immutable = "" if Path(f"{path}-wal").exists() else "&immutable=1"
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro{immutable}", uri=True, timeout=30)
+    except sqlite3.Error as error:
+        raise StorageError(f"cannot open database {path}: {error}") from None
+    try:
+        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if application_id != APPLICATION_ID and tables and not _ARCHIVE_TABLES <= tables:
+            named = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            raise StorageError(
+                f"{path} is a database of another application (tables {named}), not an archive: give another SQLITE_PATH"
+            )
+        if version > SCHEMA_VERSION:
+            raise StorageError(
+                f"database {path} has schema version {version}, newer than this crawler's {SCHEMA_VERSION}: upgrade the crawler"
+            )
+        if thorough:
+            problems = [row[0] for row in conn.execute("PRAGMA quick_check(100)")]
+            if problems != ["ok"]:
+                first = problems[0].splitlines()[0]
+                more = f" and {len(problems) - 1} more problems" if len(problems) > 1 else ""
+                raise StorageError(
+                    f"database {path} is damaged ({first}{more}): restore it from a backup, or move it away to start anew"
+                )
+    except sqlite3.DatabaseError as error:
+        raise StorageError(
+            f"database {path} is damaged or not a database ({str(error).splitlines()[0]}): restore it from a backup, or move it away"
+        ) from None
+    finally:
+        conn.close()
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """The archive at ``path``, shaped and ready; a clear ``StorageError`` when it cannot be."""
+    path = Path(path)
+    check_writable(path)
+    check_archive(path, thorough=False)
+    try:
+        conn = sqlite3.connect(str(path), timeout=30)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA user_version").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise StorageError(f"cannot open database {path}: {error}") from None
+    try:
+        ensure_db_shape(db)
+    except sqlite3.DatabaseError as error:
+        raise StorageError(f"cannot write database {path}: {error}") from None
+    return db
+
+
+def ensure_db_shape(db: sqlite_utils.Database) -> None:
+    """Create what is missing: tables, indexes, full-text search. Safe to run again."""
+    if db.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
+        db.enable_wal()
+        # In WAL mode, NORMAL never corrupts the database and loses no committed post when
+        # the crawl is killed; only a power cut may lose the last commits, which the next
+        # run fetches again. It saves a disk flush per transaction.
+        db.execute("PRAGMA synchronous = NORMAL")
+    # One transaction for the whole shape: a reader (Datasette) sees the schema whole or
+    # not at all, never a full-text table half made.
+    with db.atomic():
+        _shape(db)
+
+
+def _shape(db: sqlite_utils.Database) -> None:
+    tables = set(db.table_names())
+    # A post is its site and its numeric id: ids are unique on one host (and across the
+    # RFE/RL network), not across Pangea sites, and one archive may hold several sites.
+    post_key = [(("site", "post_id"), "posts", ("site", "id"))]
+    if "posts" not in tables:
+        db["posts"].create(POST_COLUMNS, pk=("site", "id"), not_null={"url", "site"})
+        db["posts"].create_index(["published_at"])
+    children = {
+        "images": {"position": int, "url": str, "caption": str, "credit": str, "is_lead": int},
+        "links": {"position": int, "url": str, "text": str, "domain": str, "internal": int},
+        "embeds": {"position": int, "kind": str, "url": str},
+    }
+    for table, columns in children.items():
+        if table not in tables:
+            db[table].create(
+                {"site": str, "post_id": int, **columns}, pk=("site", "post_id", "position"), foreign_keys=post_key
+            )
+    if "links" not in tables:
+        db["links"].create_index(["domain"])
+    for name in ("authors", "tags"):
+        if name not in tables:
+            db[name].create({"id": int, "name": str}, pk="id", not_null={"name"})
+            db[name].create_index(["name"], unique=True)
+        join, column = f"post_{name}", f"{name[:-1]}_id"
+        if join not in tables:
+            db[join].create(
+                {"site": str, "post_id": int, column: int},
+                pk=("site", "post_id", column),
+                foreign_keys=post_key + [(column, name, "id")],
+            )
+            db[join].create_index([column])
+    if "blogs" not in tables:
+        db["blogs"].create(
+            {"site": str, "zone": int, "title": str, "index_complete_at": str, "last_run_at": str},
+            pk=("site", "zone"),
+        )
+    if "post_blogs" not in tables:
+        # Every blog (zone) a post was found listed in: a post can belong to several.
+        db["post_blogs"].create(
+            {"site": str, "post_id": int, "blog_site": str, "zone": int, "first_seen_at": str},
+            pk=("site", "post_id", "blog_site", "zone"),
+            foreign_keys=post_key + [(("blog_site", "zone"), "blogs", ("site", "zone"))],
+        )
+    if "crawl_runs" not in tables:
+        db["crawl_runs"].create(CRAWL_RUN_COLUMNS, pk="id")
+    if "revisions" not in tables:
+        db["revisions"].create(
+            {
+                "id": int,
+                "site": str,
+                "post_id": int,
+                "entry_id": int,
+                "first_seen_at": str,
+                "last_seen_at": str,
+                "recorded_at": str,
+                "changed_fields": str,
+                "old_values": str,
+                "content_hash": str,
+            },
+            pk="id",
+            foreign_keys=post_key,
+        )
+        db["revisions"].create_index(["site", "post_id"])
+    if "live_entries" not in tables:
+        db["live_entries"].create(LIVE_ENTRY_COLUMNS, pk=("site", "post_id", "entry_id"), foreign_keys=post_key)
+        db["live_entries"].create_index(["published_at"])
+        db["live_entries"].enable_fts(["headline", "body_text"], tokenize="porter")
+    if "live_blogs" not in tables:
+        db["live_blogs"].create(
+            {"site": str, "post_id": int, "entries": int, "newest_entry_at": str, "walk_complete_at": str, "last_seen_at": str},
+            pk=("site", "post_id"),
+            foreign_keys=post_key,
+        )
+    if "failures" not in tables:
+        # Pages a run could not get; the next run tries them again, and a page that
+        # finally comes in takes its row away.
+        db["failures"].create(
+            {
+                "site": str,
+                "url": str,
+                "kind": str,
+                "post_id": int,
+                "blog_zone": int,
+                "first_failed_at": str,
+                "last_failed_at": str,
+                "attempts": int,
+                "last_error": str,
+            },
+            pk=("site", "url"),
+        )
+        db["failures"].create_index(["site", "post_id"])
+    if "identity_mismatches" not in tables:
+        # Pages that named another post, or a post of another site, as their own. Each was
+        # stored as the post the crawler asked for; what it claimed is kept here.
+        db["identity_mismatches"].create(
+            {
+                "site": str,
+                "post_id": int,
+                "claimed_by": str,
+                "claimed_url": str,
+                "fetched_url": str,
+                "first_seen_at": str,
+                "last_seen_at": str,
+            },
+            pk=("site", "post_id", "claimed_by"),
+        )
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql, replace=True)
+    for table, columns in (("posts", POST_COLUMNS), ("crawl_runs", CRAWL_RUN_COLUMNS)):
+        existing = db[table].columns_dict
+        for name, kind in columns.items():
+            if name not in existing:
+                db[table].add_column(name, kind)
+    if "posts_fts" not in tables:
+        db["posts"].enable_fts(["title", "body_text"], tokenize="porter")
+    # Archives made by schema 1 kept their full-text tables with sqlite-utils' triggers. A
+    # trigger writing to FTS5 makes it flush its pending terms to disk at every row, which
+    # made the index cost twice the rest of a post; and the update trigger re-indexed a
+    # post whenever only its last_seen_at moved. The write path keeps the index instead.
+    for table in ("posts", "live_entries"):
+        for suffix in ("ai", "ad", "au"):
+            db.execute(f"DROP TRIGGER IF EXISTS [{table}_{suffix}]")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
