@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 
 from .storage import StorageError, check_archive, check_writable
@@ -64,29 +63,6 @@ def check_via(via: str) -> str:
     return via
 
 
-_ARGUMENT_CHECKS = {
-    "via": check_via,
-    "start_url": check_start_url,
-    "mode": check_mode,
-    "recheck_days": check_recheck_days,
-    "render": check_render,
-}
-
-
-# Arguments Scrapyd adds to every job it runs.
-_SCRAPYD_ARGUMENTS = ("_job", "_version")
-
-
-def check_arguments(spider_arguments: dict) -> None:
-    """Raise ``BadInput`` for an argument the spider does not take, or a value it cannot use."""
-    for name, value in spider_arguments.items():
-        if name in _SCRAPYD_ARGUMENTS:
-            continue
-        if name not in _ARGUMENT_CHECKS:
-            close = difflib.get_close_matches(name, _ARGUMENT_CHECKS, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-            raise BadInput(f"unknown argument -a {name}=...{hint}; the blog spider takes: {', '.join(_ARGUMENT_CHECKS)}")
-        _ARGUMENT_CHECKS[name](value)
 
 
 def check_archive_path(path, thorough: bool = True) -> None:

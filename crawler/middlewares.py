@@ -14,6 +14,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.response import response_status_message
 
+from .run import run_started
 from .urls import site_of, url_on_site
 
 logger = logging.getLogger(__name__)
@@ -110,15 +111,18 @@ class SiteOnlyMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.run_started, signal=run_started)
+        return middleware
+
+    def run_started(self, facts) -> None:
+        start_url = facts.arguments.start_url
+        parts = urlsplit(start_url)
+        self.origin, self.site = f"{parts.scheme}://{parts.netloc}/", site_of(start_url)
 
     def allows(self, url: str) -> bool:
         if self.origin is None:
-            start_url = getattr(self.crawler.spider, "start_url", None)
-            if not start_url:
-                return True
-            parts = urlsplit(start_url)
-            self.origin, self.site = f"{parts.scheme}://{parts.netloc}/", site_of(start_url)
+            return False  # no run, no site: nothing is fetched
         # Nearly every request is on the start URL's own origin: a prefix tells.
         return url.startswith(self.origin) or url_on_site(url, self.site, self.extra_hosts)
 

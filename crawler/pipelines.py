@@ -16,6 +16,7 @@ from . import storage
 from .dates import to_utc_iso, utc_now_iso
 from .items import EXPECTED_FIELDS, BlogListing, FetchFailure, IdentityMismatch, LiveBlogWalk, LiveEntry, Post, PostStatus
 from .text import clean_body_text, clean_text, split_keywords, word_count
+from .run import RunFacts, run_started
 from .urls import absolute_url
 
 logger = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ class SQLitePipeline:
         self.baseline: tuple[int, dict[str, int]] = (0, {})
         # The first write that failed (a full disk, an I/O error): the run stops there.
         self.write_error: str | None = None
+        self.facts: RunFacts | None = None  # from the spider's ``run_started``
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -125,23 +127,24 @@ class SQLitePipeline:
         if not path:
             raise NotConfigured("SQLITE_PATH is not set")
         pipeline = cls(crawler, path, crawler.settings.getint("STORE_BATCH_SIZE", 50))
-        # The run's row is closed when the crawl's finish reason is known.
+        # The run's row is opened with the run's facts, and closed when the crawl's finish
+        # reason is known.
+        crawler.signals.connect(pipeline.run_started, signal=run_started)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def open_spider(self):
-        spider = self.crawler.spider
         self.db = storage.open_db(self.path)
         max_mb = self.crawler.settings.getfloat("ARCHIVE_MAX_MB", 0)
         if max_mb > 0:
             page_size = self.db.execute("PRAGMA page_size").fetchone()[0]
             self.db.execute(f"PRAGMA max_page_count = {max(1, int(max_mb * 1024 * 1024 // page_size))}")
         self.baseline = storage.missing_field_counts(self.db, EXPECTED_FIELDS)
+
+    def run_started(self, facts: RunFacts) -> None:
+        self.facts = facts
         self.run_id = storage.start_run(
-            self.db,
-            mode=getattr(spider, "mode", "full"),
-            start_url=getattr(spider, "start_url", ""),
-            now=utc_now_iso(),
+            self.db, mode=facts.arguments.mode, start_url=facts.arguments.start_url, now=utc_now_iso()
         )
 
     def process_item(self, item):
@@ -189,14 +192,14 @@ class SQLitePipeline:
             return "live_walk"
         if isinstance(item, FetchFailure):
             self.failures_pending = True
-            spider = self.crawler.spider
+            arguments = self.facts.arguments
             storage.record_failure(
                 self.db,
-                site=spider.site,
+                site=arguments.site,
                 url=item.url,
                 kind=item.kind,
                 post_id=item.post_id,
-                blog_zone=spider.zone,
+                blog_zone=arguments.zone,
                 error=item.error,
                 now=now,
             )
@@ -236,18 +239,15 @@ class SQLitePipeline:
         except sqlite3.Error:
             pass
 
-    def close_failures(self, spider, stats: dict, now: str) -> int:
+    def close_failures(self, facts: RunFacts, stats: dict, now: str) -> int:
         """Record posts that were asked for and never answered; return how many failures are left."""
-        zone = getattr(spider, "zone", None)
-        site = getattr(spider, "site", None)
-        if site is None:
-            return 0
+        zone, site = facts.arguments.zone, facts.arguments.site
         with self.db.atomic():
-            for post_id, url in getattr(spider, "outstanding", {}).items():
+            for post_id, url in facts.outstanding.items():
                 storage.record_failure(
                     self.db, site=site, url=url, kind="post", post_id=post_id, blog_zone=zone, error="no answer", now=now
                 )
-            if getattr(spider, "index_end_reached", False) and not stats.get("pangea/fetch_failed/index"):
+            if facts.index_end_reached and not stats.get("pangea/fetch_failed/index"):
                 storage.resolve_index_failures(self.db, site, zone)
         return storage.count_failures(self.db, site, zone)
 
@@ -273,7 +273,7 @@ class SQLitePipeline:
         return alarms
 
     @staticmethod
-    def audit(spider, stats: dict, reason: str) -> tuple[str | None, dict, list[str], list[str]]:
+    def audit(facts: RunFacts, stats: dict, reason: str) -> tuple[str | None, dict, list[str], list[str]]:
         """What the run's own checks found: how the index walk ended, every count of
         disagreement between a page's readings, and the lines to say about them.
 
@@ -283,8 +283,8 @@ class SQLitePipeline:
         """
         counts = {key.split("/", 2)[2]: value for key, value in stats.items() if key.startswith("pangea/audit/") and value}
         index_walk = None
-        if getattr(spider, "via", None) == "index" and getattr(spider, "zone", None) is not None:
-            if getattr(spider, "index_end_reached", False) and not stats.get("pangea/fetch_failed/index"):
+        if facts.arguments.via == "index" and facts.arguments.zone is not None:
+            if facts.index_end_reached and not stats.get("pangea/fetch_failed/index"):
                 index_walk = "end"
             elif stats.get("pangea/index_stopped_at_page") is not None and not stats.get("pangea/fetch_failed/index"):
                 index_walk = "stopped"
@@ -316,6 +316,11 @@ class SQLitePipeline:
         if self.db is None:
             return
         self.flush()
+        facts = self.facts
+        if facts is None or self.run_id is None:  # the crawl closed before it opened
+            self.db.close()
+            self.db = None
+            return
         if self.write_error is not None:
             self.stats.set_value("pangea/run_status", "failed")
             self.close_write_failed_run(reason)
@@ -325,14 +330,14 @@ class SQLitePipeline:
         try:
             stats = self.stats.get_stats()
             now = utc_now_iso()
-            failures_left = self.close_failures(spider, stats, now)
+            failures_left = self.close_failures(facts, stats, now)
             missing = {
                 key.rsplit("/", 1)[1]: value for key, value in stats.items() if key.startswith("pangea/fields_missing/")
             }
             alarms = self.markup_alarms(stats)
             for alarm in alarms:
                 logger.error(alarm)
-            index_walk, audit_counts, problems, recovered = self.audit(spider, stats, reason)
+            index_walk, audit_counts, problems, recovered = self.audit(facts, stats, reason)
             for problem in problems:
                 logger.error("incomplete: %s", problem)
             if recovered:
@@ -346,16 +351,16 @@ class SQLitePipeline:
                 logger.warning(messages[-1])
             status = "finished" if reason == "finished" and not errors and not messages else "failed"
             self.stats.set_value("pangea/run_status", status)
-            if getattr(spider, "zone", None) is not None:
+            if facts.arguments.zone is not None:
                 # An index walked to its end lets later runs stop early; only a walk that
                 # lost no index page and ended on evidence counts.
                 walked = index_walk == "end"
                 with self.db.atomic():
                     storage.save_blog(
                         self.db,
-                        site=spider.site,
-                        zone=spider.zone,
-                        title=getattr(spider, "blog_title", None),
+                        site=facts.arguments.site,
+                        zone=facts.arguments.zone,
+                        title=facts.blog_title,
                         now=now,
                         index_complete=walked and reason == "finished",
                     )

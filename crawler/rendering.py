@@ -14,13 +14,13 @@ import asyncio
 import itertools
 import os
 import weakref
-from urllib.parse import urlsplit
 
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
-from .urls import site_of, url_on_site
+from .run import run_started
+from .urls import url_on_site
 
 # Chromium's own traffic (updates, sync, metrics) is off: the machine may have no network
 # but the site's, and a crawler should not phone home.
@@ -253,13 +253,16 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self._start_lock = asyncio.Lock()
         self._started = False
         self.pages = page_pool(crawler)
-        self.site_crawler = crawler
+        self.site = ""  # the crawl's site, from the spider's ``run_started``
+        crawler.signals.connect(self.run_started, signal=run_started)
         self.extra_hosts = {host.lower().removeprefix("www.") for host in crawler.settings.getlist("SITE_EXTRA_HOSTS")}
         self.abort_request = self.refuse  # every request of a rendered page is judged
 
+    def run_started(self, facts) -> None:
+        self.site = facts.arguments.host_site
+
     def _site(self) -> str:
-        spider = self.site_crawler.spider
-        return site_of(getattr(spider, "start_url", "") or "")
+        return self.site
 
     def _hold_to_site(self) -> None:
         """The browser's own net: every request to another host goes to a proxy that is a

@@ -17,7 +17,8 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from ..checks import BadInput, check_archive_path, check_arguments
+from ..checks import BadInput, check_archive_path
+from ..run import parse_arguments
 from ..storage import RunLock, StorageError
 
 EXIT_FAILED = 1
@@ -32,7 +33,7 @@ class Command(ScrapyCrawlCommand):
         before it prints a line): bad input is one line and exit 2, and writes nothing."""
         super().process_options(args, opts)
         try:
-            check_arguments(opts.spargs)
+            parse_arguments(opts.spargs)
             path = self.settings.get("SQLITE_PATH")
             # Reads only: a damaged archive, or another application's database, is left as it is.
             check_archive_path(path)

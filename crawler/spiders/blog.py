@@ -38,13 +38,13 @@ from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.http import TextResponse
 
 from .. import storage
-from ..checks import check_mode, check_recheck_days, check_render, check_start_url, check_via
 from ..items import BlogListing, FetchFailure, IdentityMismatch, LiveBlogWalk, PostStatus
 from ..pages.index import IndexPage
 from ..pages.liveblog import LiveBlogPage
 from ..pages.post import PostPage
 from ..text import word_count
 from ..rendering import load_everything, page_pool, render_meta
+from ..run import CrawlArguments, RunFacts, run_started
 from ..urls import (
     absolute_url,
     article_id_from_url,
@@ -53,10 +53,8 @@ from ..urls import (
     on_host_of,
     site_key,
     site_of,
-    zone_id_from_url,
 )
 
-DEFAULT_START_URL = "https://www.rferl.org/z/17257"
 
 # Index pages go first: they are the chain the whole crawl hangs on.
 INDEX_PRIORITY = 10
@@ -86,37 +84,34 @@ def html_of(response) -> str | None:
 class BlogSpider(scrapy.Spider):
     name = "blog"
 
-    def __init__(
-        self,
-        start_url: str = DEFAULT_START_URL,
-        mode: str = "incremental",
-        recheck_days: str = "3",
-        render: str = "auto",
-        via: str = "index",
-        *args,
-        **kwargs,
-    ):
+    def __init__(self, *args, **kwargs):
+        arguments = {name: kwargs.pop(name) for name in ("start_url", "mode", "recheck_days", "render", "via") if name in kwargs}
         super().__init__(*args, **kwargs)
-        self.start_url = check_start_url(start_url)
-        self.mode = check_mode(mode)
-        self.render = check_render(render)
-        self.via = check_via(via)
-        self.recheck_days = check_recheck_days(recheck_days)
-        self.zone = zone_id_from_url(self.start_url)
-        self.site = site_key(self.start_url)
-        self.allowed_domains = [site_of(self.start_url)]
+        self.arguments = CrawlArguments.parse(**arguments)
+        self.facts = RunFacts(self.arguments)
+        self.start_url = self.arguments.start_url
+        self.mode = self.arguments.mode
+        self.render = self.arguments.render
+        self.via = self.arguments.via
+        self.recheck_days = self.arguments.recheck_days
+        self.zone = self.arguments.zone
+        self.site = self.arguments.site
+        self.allowed_domains = [self.arguments.host_site]
         self.seen_ids: set[int] = set()
         self.state = storage.CrawlState()
-        self.blog_title: str | None = None
-        self.index_end_reached = False
         # The audit against the blog's feed (index walks only): the posts the feed lists,
         # compared with what the walk found once the crawl has nothing else to do.
         self.feed_requested = False
         self.feed_urls: list[str] | None = None
         self.feed_audited = False
-        # Every post requested and not yet answered; what is left at the end was lost on
-        # the way (filtered, dropped) and goes to the failures table like a failed fetch.
-        self.outstanding: dict[int, str] = {}
+
+    @property
+    def outstanding(self) -> dict[int, str]:
+        return self.facts.outstanding
+
+    def announce(self, spider=None) -> None:
+        """The run's facts, to every component that keeps the run's book."""
+        self.crawler.signals.send_catch_log(signal=run_started, facts=self.facts)
 
     @property
     def pages(self):
@@ -127,6 +122,7 @@ class BlogSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.audit_with_feed, signal=signals.spider_idle)
+        crawler.signals.connect(spider.announce, signal=signals.spider_opened)
         contact = crawler.settings.get("CONTACT_URL")
         placeholder = crawler.settings.get("CONTACT_URL_PLACEHOLDER")
         if contact == placeholder and site_of(spider.start_url) not in ("127.0.0.1", "localhost"):
@@ -276,8 +272,8 @@ class BlogSpider(scrapy.Spider):
             yield from self.retry_or_give_up(response, "not an HTML page")
             return
         page = IndexPage(response.url, html, list_paths=list_paths)
-        if self.blog_title is None:
-            self.blog_title = page.title
+        if self.facts.blog_title is None:
+            self.facts.blog_title = page.title
         urls = page.post_urls
         if page.needs_browser or (not urls and list_paths is None and self.render != "never"):
             # "Load more" has no link to follow, or the list is built by a script.
@@ -316,7 +312,7 @@ class BlogSpider(scrapy.Spider):
         if not page.next_page_url:
             # The end of the index, on evidence: the last page shows no way to load more.
             if not page.has_load_more:
-                self.index_end_reached = True
+                self.facts.index_end_reached = True
             return
         if all_stored and self.may_stop_early:
             stats.set_value("pangea/index_stopped_at_page", page.page_number)
@@ -381,8 +377,8 @@ class BlogSpider(scrapy.Spider):
         self.count_disagreements(index)
         for request in self.feed_request(index):
             yield request
-        if self.blog_title is None:
-            self.blog_title = index.title
+        if self.facts.blog_title is None:
+            self.facts.blog_title = index.title
         if not index.post_urls:
             for item in self.give_up(response.request, "index page lists no posts, even in a browser"):
                 yield item
@@ -391,7 +387,7 @@ class BlogSpider(scrapy.Spider):
         for request in requests:
             yield request
         if outcome == "ended":
-            self.index_end_reached = True
+            self.facts.index_end_reached = True
         elif outcome == "stopped":
             stats.set_value("pangea/index_stopped_at_page", clicks)
         else:
