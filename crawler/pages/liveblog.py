@@ -127,13 +127,13 @@ class LiveBlogPage:
         return containers
 
     def _html_entry(self, entry_id: int, container) -> LiveEntry:
-        from .post import _BodyWalker, sanitize_html  # the same reading as a post body
+        from .body import BodyWalker, sanitize_html  # the same reading as a post body
 
         base = self.post_page.canonical_url
         update = self._updates.get(entry_id, {})
         heading = container.css_first("h1, h2, h3, h4, h5, h6")
         body = container.css_first(".wsw")
-        walker = _BodyWalker(base)
+        walker = BodyWalker(base)
         if body is not None:
             walker.walk(body)
         else:

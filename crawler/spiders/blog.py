@@ -32,56 +32,32 @@ from datetime import datetime, timedelta, timezone
 import scrapy
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.utils.gz import gunzip
-from scrapy.utils.sitemap import Sitemap
-from scrapy.exceptions import CloseSpider, DontCloseSpider
-from scrapy.http import TextResponse
+from scrapy.exceptions import CloseSpider
 
 from .. import storage
-from ..items import BlogListing, FetchFailure, IdentityMismatch, LiveBlogWalk, PostStatus
+from ..items import BlogListing, FetchFailure, IdentityMismatch, PostStatus
+from ..pages.feeds import html_of
 from ..pages.index import IndexPage
 from ..pages.liveblog import LiveBlogPage
 from ..pages.post import PostPage
-from ..text import word_count
-from ..rendering import load_everything, page_pool, render_meta
+from ..rendering import page_pool, render_meta
 from ..run import CrawlArguments, RunFacts, run_started
-from ..urls import (
-    absolute_url,
-    article_id_from_url,
-    canonical_post_url,
-    is_same_site,
-    on_host_of,
-    site_key,
-    site_of,
+from ..text import word_count
+from ..urls import article_id_from_url, canonical_post_url, on_host_of, site_key, site_of
+from .decisions import (
+    INDEX_PRIORITY,
+    POST_PRIORITY,
+    POST_STATUSES,
+    conditional_headers,
+    may_stop_early,
+    sort_listed_posts,
 )
+from .feeds import FeedAndSitemapMixin
+from .live import LiveBlogMixin
+from .rendered import RenderedIndexMixin
 
 
-# Index pages go first: they are the chain the whole crawl hangs on.
-INDEX_PRIORITY = 10
-POST_PRIORITY = 0
-# Statuses a post request handles itself instead of treating them as errors.
-POST_STATUSES = [304, 404, 410]
-
-
-def html_of(response) -> str | None:
-    """A response's HTML as text, or None when it is not HTML.
-
-    Pangea pages are UTF-8: bytes that decode as UTF-8 are read so, whatever the
-    Content-Type header claims (a page declared ISO-8859-1 would otherwise come out as
-    mojibake); other bytes are read as the response declares. A page sent with a wrong
-    content type is still read when its bytes are HTML.
-    """
-    body = response.body
-    head = body[:2048].lstrip().lower()
-    if not (head.startswith((b"<!doctype html", b"<html")) or b"<html" in head or b"<body" in head):
-        return None
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        return response.text if isinstance(response, TextResponse) else body.decode("utf-8", errors="replace")
-
-
-class BlogSpider(scrapy.Spider):
+class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.Spider):
     name = "blog"
 
     def __init__(self, *args, **kwargs):
@@ -188,13 +164,7 @@ class BlogSpider(scrapy.Spider):
         )
 
     def post_request(self, url: str, post_id: int, conditional: bool = False) -> scrapy.Request:
-        headers = {}
-        known = self.state.known.get(post_id)
-        if conditional and known is not None:
-            if known.etag:
-                headers["If-None-Match"] = known.etag
-            if known.last_modified:
-                headers["If-Modified-Since"] = known.last_modified
+        headers = conditional_headers(self.state.known.get(post_id)) if conditional else {}
         url = on_host_of(canonical_post_url(url), self.start_url)
         self.outstanding[post_id] = url
         request = scrapy.Request(
@@ -240,31 +210,23 @@ class BlogSpider(scrapy.Spider):
     def _posts_to_fetch(self, urls: list[str]) -> tuple[list, bool]:
         """Requests for the listed posts this run must fetch (and the blog listings of
         stored posts new to this blog), and whether all were stored already."""
+        listed = sort_listed_posts(urls, start_url=self.start_url, state=self.state, seen_ids=self.seen_ids, mode=self.mode)
         stats = self.crawler.stats
-        requests, all_stored = [], True
-        for url in urls:
-            post_id = article_id_from_url(url)
-            if not is_same_site(url, self.start_url):
-                stats.inc_value("pangea/post_links_offsite")
-                continue
-            known = self.state.known.get(post_id)
-            if known is None or known.removed:
-                all_stored = False
-            if post_id in self.seen_ids:
-                stats.inc_value("pangea/post_links_repeated")
-                continue
-            self.seen_ids.add(post_id)
-            if known is None or known.removed or self.mode == "full":
-                requests.append(self.post_request(url, post_id))
-            else:
-                stats.inc_value("pangea/posts_skipped_stored")
-                if not known.in_blog and self.zone is not None:
-                    requests.append(BlogListing(site=known.site, post_id=post_id, blog_site=self.site, zone=self.zone))
-        return requests, all_stored
+        for name, count in (("post_links_offsite", listed.offsite), ("post_links_repeated", listed.repeated),
+                            ("posts_skipped_stored", listed.skipped_stored)):
+            if count:
+                stats.inc_value(f"pangea/{name}", count)
+        requests: list = [self.post_request(url, post_id) for url, post_id in listed.to_fetch]
+        if self.zone is not None:
+            requests += [
+                BlogListing(site=known.site, post_id=post_id, blog_site=self.site, zone=self.zone)
+                for post_id, known in listed.newly_listed
+            ]
+        return requests, listed.all_stored
 
     @property
     def may_stop_early(self) -> bool:
-        return self.mode == "incremental" and self.state.index_complete and not self.state.failed_index_pages
+        return may_stop_early(self.mode, self.state)
 
     def parse_index(self, response, list_paths: tuple | None):
         html = html_of(response)
@@ -324,78 +286,6 @@ class BlogSpider(scrapy.Spider):
         for name, count in page.disagreements.items():
             if count:
                 self.crawler.stats.inc_value(f"pangea/audit/{name}", count)
-
-    def rendered_index_request(self, url: str, list_paths: tuple | None = None) -> scrapy.Request:
-        return scrapy.Request(
-            url,
-            callback=self.parse_rendered_index,
-            cb_kwargs={"list_paths": list_paths},
-            errback=self.fetch_failed,
-            meta=render_meta(),
-            priority=INDEX_PRIORITY,
-            dont_filter=True,
-        )
-
-    async def parse_rendered_index(self, response, list_paths: tuple | None = None):
-        """An index page in the browser. A "Load more" that is a link is followed like any
-        index page; one that only a script can follow is clicked until the list ends, or
-        until it brings only stored posts."""
-        stats = self.crawler.stats
-        stats.inc_value("pangea/pages_rendered")
-        page = response.meta["playwright_page"]
-        listed = 0
-
-        def newest_batch_is_stored(html: str) -> bool:
-            nonlocal listed
-            if not self.may_stop_early:
-                return False
-            ids = [article_id_from_url(u) for u in IndexPage(response.url, html).post_urls]
-            batch, listed = ids[listed:], len(ids)
-            stored = [self.state.known.get(i) for i in batch]
-            return bool(batch) and all(k is not None and not k.removed for k in stored)
-
-        clicks, outcome = 0, "ended"
-        try:
-            html = await page.content()
-            index = IndexPage(response.url, html, list_paths=list_paths)
-            # In the browser, a control without a link is clicked, as a reader would.
-            clicking = index.has_load_more and not index.next_page_link
-            if clicking:
-                clicks, outcome = await load_everything(
-                    page, stop=newest_batch_is_stored, wait_seconds=self.crawler.settings.getfloat("LOAD_MORE_WAIT_SECONDS", 30.0)
-                )
-                html = await page.content()
-        finally:
-            await self.pages.release(response.request, page, reuse=False)  # a long list: not kept
-        if not clicking:
-            for item in self.follow_index(response, index, list_paths):
-                yield item
-            return
-        stats.inc_value("pangea/index_pages")
-        stats.inc_value("pangea/load_more_clicks", clicks)
-        index = IndexPage(response.url, html)
-        self.count_disagreements(index)
-        for request in self.feed_request(index):
-            yield request
-        if self.facts.blog_title is None:
-            self.facts.blog_title = index.title
-        if not index.post_urls:
-            for item in self.give_up(response.request, "index page lists no posts, even in a browser"):
-                yield item
-            return
-        requests, _ = self._posts_to_fetch(index.post_urls)
-        for request in requests:
-            yield request
-        if outcome == "ended":
-            self.facts.index_end_reached = True
-        elif outcome == "stopped":
-            stats.set_value("pangea/index_stopped_at_page", clicks)
-        else:
-            # "Load more" is still there: the index is not whole, and the run must say so.
-            stats.set_value("pangea/audit/index_not_finished", 1)
-            reason = "a click of 'Load more' brought nothing" if outcome == "stalled" else f"'Load more' still there after {clicks} clicks"
-            for item in self.give_up(response.request, f"the index is not complete: {reason}"):
-                yield item
 
     def rendered_post_request(self, request: scrapy.Request) -> scrapy.Request:
         return request.replace(meta={**request.meta, **render_meta(post=True)}, headers={}, dont_filter=True)
@@ -484,150 +374,3 @@ class BlogSpider(scrapy.Spider):
         known = self.state.known.get(post_id)
         return known.site if known is not None else self.site
 
-    # --- the audit against the feed ------------------------------------------------------------
-    def feed_request(self, page: IndexPage):
-        """The blog's feed, once per run, from the first index page that links it."""
-        if self.via != "index" or self.feed_requested or not page.feed_url:
-            return
-        if not is_same_site(page.feed_url, self.start_url):
-            return
-        self.feed_requested = True
-        yield scrapy.Request(
-            on_host_of(page.feed_url, self.start_url),
-            callback=self.read_audit_feed,
-            errback=self.audit_feed_failed,
-            priority=POST_PRIORITY,
-        )
-
-    def read_audit_feed(self, response):
-        self.feed_urls = self.feed_post_urls(response)
-        self.crawler.stats.set_value("pangea/audit/feed_posts", len(self.feed_urls))
-        return []
-
-    def audit_feed_failed(self, failure):
-        # The feed is a second opinion: without it the run is as good as its index walk.
-        self.crawler.stats.set_value("pangea/audit/feed_unavailable", 1)
-        self.logger.warning("the blog's feed %s could not be read: the run is not checked against it", failure.request.url)
-        return []
-
-    def audit_with_feed(self, spider=None):
-        """When the walk is done: the feed's posts that the index did not lead to and the
-        archive does not hold are fetched now, and counted as missed by the index."""
-        if self.feed_urls is None or self.feed_audited:
-            return
-        self.feed_audited = True
-        missed = []
-        for url in self.feed_urls:
-            post_id = article_id_from_url(url)
-            known = self.state.known.get(post_id)
-            if post_id in self.seen_ids or (known is not None and not known.removed) or not is_same_site(url, self.start_url):
-                continue
-            self.seen_ids.add(post_id)
-            missed.append(self.post_request(url, post_id))
-        if not missed:
-            return
-        self.crawler.stats.set_value("pangea/audit/posts_missed_by_index", len(missed))
-        self.logger.info("the blog's feed lists %d posts that the index walk did not lead to; fetching them now", len(missed))
-        for request in missed:
-            self.crawler.engine.crawl(request)
-        raise DontCloseSpider
-
-    # --- the feed and the sitemap -------------------------------------------------------------
-    def find_feed(self, response):
-        """The blog's RSS feed, as its index page links it: the fast path for frequent runs."""
-        html = html_of(response)
-        feed_url = IndexPage(response.url, html).feed_url if html else None
-        if not feed_url:
-            raise CloseSpider(f"index page {response.url} links no RSS feed (use via=index)")
-        yield scrapy.Request(on_host_of(feed_url, self.start_url), callback=self.parse_feed, errback=self.fetch_failed)
-
-    @staticmethod
-    def feed_post_urls(response) -> list[str]:
-        """The post URLs of an RSS or Atom feed."""
-        try:
-            links = response.xpath(
-                "//item/link/text() | //*[local-name()='entry']/*[local-name()='link']/@href"
-            ).getall()
-        except (AttributeError, ValueError):
-            return []  # not a feed
-        urls = [absolute_url(link.strip(), response.url) for link in links]
-        return [url for url in urls if url and article_id_from_url(url) is not None]
-
-    def parse_feed(self, response):
-        urls = self.feed_post_urls(response)
-        self.crawler.stats.set_value("pangea/feed_items", len(urls))
-        if not urls:
-            self.logger.error("feed %s lists no posts", response.url)
-            return
-        requests, _ = self._posts_to_fetch(urls)
-        yield from requests
-
-    def parse_sitemap(self, response):
-        """A sitemap index or one of its (gzipped) sitemaps: every post URL of the site.
-
-        Backfill: posts are fetched and only those the page files under this blog's zone
-        are kept (``parse_post``); the sitemap says nothing of blogs.
-        """
-        body = response.body
-        if body[:2] == b"\x1f\x8b":
-            body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
-        sitemap = Sitemap(body)
-        if sitemap.type == "sitemapindex":
-            for entry in sitemap:
-                yield scrapy.Request(on_host_of(entry["loc"], self.start_url), callback=self.parse_sitemap, errback=self.fetch_failed)
-            return
-        urls = [entry["loc"] for entry in sitemap if article_id_from_url(entry.get("loc", "")) is not None]
-        self.crawler.stats.inc_value("pangea/sitemap_urls", len(urls))
-        requests, _ = self._posts_to_fetch(urls)
-        yield from requests
-
-    # --- live blogs -----------------------------------------------------------------------
-    def live_entries(self, live: LiveBlogPage):
-        """A live blog page's entries, and its older page when the run still needs it.
-
-        Older pages are read while the page shows no stored entry (new entries go on),
-        while its entries are inside the recheck window (edits are caught), in full mode,
-        and until a first walk has read the whole live blog once.
-        """
-        stats = self.crawler.stats
-        stats.inc_value("pangea/live_pages")
-        for name, count in live.disagreements.items():
-            if count:
-                stats.inc_value(f"pangea/audit/{name}", count)
-        entries = live.entries
-        for entry in entries:
-            yield entry
-        post_id = live.post_id
-        known = self.state.live_entries.get(post_id, set())
-        next_url = live.next_page_url
-        if next_url is None:
-            yield LiveBlogWalk(site=live.site, post_id=post_id, pages=live.page_number + 1)
-            return
-        window_start = (datetime.now(timezone.utc) - timedelta(days=self.recheck_days)).isoformat()
-        needed = (
-            self.mode == "full"
-            or post_id not in self.state.live_walk_complete
-            or not any(entry.entry_id in known for entry in entries)
-            or any((entry.published_at or "") >= window_start for entry in entries[-1:])
-        )
-        if needed:
-            yield scrapy.Request(
-                on_host_of(next_url, self.start_url),
-                callback=self.parse_live_page,
-                cb_kwargs={"post_id": post_id},
-                errback=self.fetch_failed,
-                priority=POST_PRIORITY + 1,
-            )
-        else:
-            yield LiveBlogWalk(site=live.site, post_id=post_id, pages=0)
-
-    def parse_live_page(self, response, post_id: int):
-        html = html_of(response)
-        if html is None:
-            yield from self.retry_or_give_up(response, "not an HTML page")
-            return
-        live = LiveBlogPage(PostPage(response.url, html))
-        if not live.entries:
-            yield from self.retry_or_give_up(response, "live blog page lists no entries")
-            return
-        yield from self.live_entries(live)

@@ -1,0 +1,95 @@
+"""The feed and the sitemap: the audit of an index walk against the blog's feed, and the
+feed and sitemap entry points (``via=feed``, ``via=sitemap``)."""
+
+from __future__ import annotations
+
+import scrapy
+from scrapy.exceptions import CloseSpider, DontCloseSpider
+
+from ..pages.feeds import feed_post_urls, html_of, read_sitemap
+from ..pages.index import IndexPage
+from ..urls import is_same_site, on_host_of
+from .decisions import POST_PRIORITY, missed_by_index
+
+
+class FeedAndSitemapMixin:
+    """The blog spider's feed and sitemap requests."""
+
+    # --- the audit against the feed ------------------------------------------------------------
+    def feed_request(self, page: IndexPage):
+        """The blog's feed, once per run, from the first index page that links it."""
+        if self.via != "index" or self.feed_requested or not page.feed_url:
+            return
+        if not is_same_site(page.feed_url, self.start_url):
+            return
+        self.feed_requested = True
+        yield scrapy.Request(
+            on_host_of(page.feed_url, self.start_url),
+            callback=self.read_audit_feed,
+            errback=self.audit_feed_failed,
+            priority=POST_PRIORITY,
+        )
+
+    def read_audit_feed(self, response):
+        self.feed_urls = feed_post_urls(response)
+        self.crawler.stats.set_value("pangea/audit/feed_posts", len(self.feed_urls))
+        return []
+
+    def audit_feed_failed(self, failure):
+        # The feed is a second opinion: without it the run is as good as its index walk.
+        self.crawler.stats.set_value("pangea/audit/feed_unavailable", 1)
+        self.logger.warning("the blog's feed %s could not be read: the run is not checked against it", failure.request.url)
+        return []
+
+    def audit_with_feed(self, spider=None):
+        """When the walk is done: the feed's posts that the index did not lead to and the
+        archive does not hold are fetched now, and counted as missed by the index."""
+        if self.feed_urls is None or self.feed_audited:
+            return
+        self.feed_audited = True
+        missed = [
+            self.post_request(url, post_id)
+            for url, post_id in missed_by_index(self.feed_urls, start_url=self.start_url, seen_ids=self.seen_ids, state=self.state)
+        ]
+        if not missed:
+            return
+        self.crawler.stats.set_value("pangea/audit/posts_missed_by_index", len(missed))
+        self.logger.info("the blog's feed lists %d posts that the index walk did not lead to; fetching them now", len(missed))
+        for request in missed:
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    # --- the feed and the sitemap -------------------------------------------------------------
+    def find_feed(self, response):
+        """The blog's RSS feed, as its index page links it: the fast path for frequent runs."""
+        html = html_of(response)
+        feed_url = IndexPage(response.url, html).feed_url if html else None
+        if not feed_url:
+            raise CloseSpider(f"index page {response.url} links no RSS feed (use via=index)")
+        yield scrapy.Request(on_host_of(feed_url, self.start_url), callback=self.parse_feed, errback=self.fetch_failed)
+
+    def parse_feed(self, response):
+        urls = feed_post_urls(response)
+        self.crawler.stats.set_value("pangea/feed_items", len(urls))
+        if not urls:
+            self.logger.error("feed %s lists no posts", response.url)
+            return
+        requests, _ = self._posts_to_fetch(urls)
+        yield from requests
+
+    def parse_sitemap(self, response):
+        """A sitemap index or one of its (gzipped) sitemaps: every post URL of the site.
+
+        Backfill: posts are fetched and only those the page files under this blog's zone
+        are kept (``parse_post``); the sitemap says nothing of blogs.
+        """
+        kind, locations = read_sitemap(response.body, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        if kind == "sitemapindex":
+            for location in locations:
+                if is_same_site(location, self.start_url):
+                    yield scrapy.Request(on_host_of(location, self.start_url), callback=self.parse_sitemap, errback=self.fetch_failed)
+            return
+        self.crawler.stats.inc_value("pangea/sitemap_urls", len(locations))
+        requests, _ = self._posts_to_fetch(locations)
+        yield from requests
+

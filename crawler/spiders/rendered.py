@@ -1,0 +1,88 @@
+"""An index page in the browser: a "Load more" that only a script follows is clicked until
+the list ends, or until it brings only stored posts; the end counts only on evidence."""
+
+from __future__ import annotations
+
+import scrapy
+
+from ..pages.index import IndexPage
+from ..rendering import load_everything, render_meta
+from ..urls import article_id_from_url
+from .decisions import INDEX_PRIORITY
+
+
+class RenderedIndexMixin:
+    """The blog spider's rendered index pages."""
+
+    def rendered_index_request(self, url: str, list_paths: tuple | None = None) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_rendered_index,
+            cb_kwargs={"list_paths": list_paths},
+            errback=self.fetch_failed,
+            meta=render_meta(),
+            priority=INDEX_PRIORITY,
+            dont_filter=True,
+        )
+
+    async def parse_rendered_index(self, response, list_paths: tuple | None = None):
+        """An index page in the browser. A "Load more" that is a link is followed like any
+        index page; one that only a script can follow is clicked until the list ends, or
+        until it brings only stored posts."""
+        stats = self.crawler.stats
+        stats.inc_value("pangea/pages_rendered")
+        page = response.meta["playwright_page"]
+        listed = 0
+
+        def newest_batch_is_stored(html: str) -> bool:
+            nonlocal listed
+            if not self.may_stop_early:
+                return False
+            ids = [article_id_from_url(u) for u in IndexPage(response.url, html).post_urls]
+            batch, listed = ids[listed:], len(ids)
+            stored = [self.state.known.get(i) for i in batch]
+            return bool(batch) and all(k is not None and not k.removed for k in stored)
+
+        clicks, outcome = 0, "ended"
+        try:
+            html = await page.content()
+            index = IndexPage(response.url, html, list_paths=list_paths)
+            # In the browser, a control without a link is clicked, as a reader would.
+            clicking = index.has_load_more and not index.next_page_link
+            if clicking:
+                clicks, outcome = await load_everything(
+                    page, stop=newest_batch_is_stored, wait_seconds=self.crawler.settings.getfloat("LOAD_MORE_WAIT_SECONDS", 30.0)
+                )
+                html = await page.content()
+        finally:
+            await self.pages.release(response.request, page, reuse=False)  # a long list: not kept
+        if not clicking:
+            for item in self.follow_index(response, index, list_paths):
+                yield item
+            return
+        stats.inc_value("pangea/index_pages")
+        stats.inc_value("pangea/load_more_clicks", clicks)
+        index = IndexPage(response.url, html)
+        self.count_disagreements(index)
+        for request in self.feed_request(index):
+            yield request
+        if self.facts.blog_title is None:
+            self.facts.blog_title = index.title
+        if not index.post_urls:
+            for item in self.give_up(response.request, "index page lists no posts, even in a browser"):
+                yield item
+            return
+        requests, _ = self._posts_to_fetch(index.post_urls)
+        for request in requests:
+            yield request
+        if outcome == "ended":
+            self.facts.index_end_reached = True
+        elif outcome == "stopped":
+            stats.set_value("pangea/index_stopped_at_page", clicks)
+        else:
+            # "Load more" is still there: the index is not whole, and the run must say so.
+            stats.set_value("pangea/audit/index_not_finished", 1)
+            reason = "a click of 'Load more' brought nothing" if outcome == "stalled" else f"'Load more' still there after {clicks} clicks"
+            for item in self.give_up(response.request, f"the index is not complete: {reason}"):
+                yield item
+
