@@ -7,17 +7,27 @@ import logging
 import sqlite3
 import time
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from . import storage
-from .dates import to_utc_iso, utc_now_iso
-from .items import EXPECTED_FIELDS, BlogListing, FetchFailure, IdentityMismatch, LiveBlogWalk, LiveEntry, Post, PostStatus
-from .text import clean_body_text, clean_text, split_keywords, word_count
 from .audit import audit_run, markup_alarms
+from .dates import to_utc_iso, utc_now_iso
+from .items import (
+    EXPECTED_FIELDS,
+    BlogListing,
+    FetchFailure,
+    IdentityMismatch,
+    LiveBlogWalk,
+    LiveEntry,
+    Post,
+    PostStatus,
+)
 from .run import RunFacts, run_started
+from .text import clean_body_text, clean_text, split_keywords, word_count
 from .urls import absolute_url
 
 logger = logging.getLogger(__name__)
@@ -143,7 +153,11 @@ class SQLitePipeline:
         self.baseline = storage.missing_field_counts(self.db, EXPECTED_FIELDS)
 
     def run_started(self, facts: RunFacts) -> None:
+        """The run opens: its row, and what the archive holds for the spider to go by."""
         self.facts = facts
+        arguments = facts.arguments
+        since = (datetime.now(timezone.utc) - timedelta(days=arguments.recheck_days)).replace(microsecond=0).isoformat()
+        facts.state = storage.crawl_state(self.db, arguments.site, arguments.zone, since)
         self.run_id = storage.start_run(
             self.db, mode=facts.arguments.mode, start_url=facts.arguments.start_url, now=utc_now_iso()
         )

@@ -13,6 +13,7 @@ import difflib
 from dataclasses import dataclass, field, fields
 
 from .checks import BadInput, check_mode, check_recheck_days, check_render, check_start_url, check_via
+from .storage import CrawlState
 from .urls import site_key, site_of, zone_id_from_url
 
 DEFAULT_START_URL = "https://www.rferl.org/z/17257"
@@ -90,3 +91,6 @@ class RunFacts:
     # Every post requested and not yet answered; what is left at the end was lost on the
     # way (filtered, dropped) and goes to the failures table like a failed fetch.
     outstanding: dict[int, str] = field(default_factory=dict)
+    # What the archive holds, read by the store when the run opens (the archive is opened
+    # once per run, by the store): stored posts, the recheck window, failures, live blogs.
+    state: CrawlState = field(default_factory=CrawlState)

@@ -30,7 +30,15 @@ from functools import cached_property
 from selectolax.lexbor import LexborNode
 
 from ..text import clean_text
-from ..urls import absolute_url, article_id_from_url, index_page_number, is_index_url, is_same_site, without_ajax_flag, zone_id_from_url
+from ..urls import (
+    absolute_url,
+    article_id_from_url,
+    index_page_number,
+    is_index_url,
+    is_same_site,
+    without_ajax_flag,
+    zone_id_from_url,
+)
 from .document import Document, attr, classes, text_of
 
 # Containers whose links are never posts of this index, by what they are in HTML.

@@ -14,7 +14,6 @@ from ..urls import absolute_url, article_id_from_url, canonical_post_url, site_k
 from .body import BodyWalker, sanitize_html
 from .document import Document, attr, classes, text_of
 
-
 # A JSON-LD body this much longer than the extracted one means the extraction missed text.
 LD_BODY_MIN_EXTRA_WORDS = 50
 LD_BODY_RATIO = 1.5

@@ -27,14 +27,12 @@ read.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
 
 import scrapy
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import CloseSpider
 
-from .. import storage
 from ..items import BlogListing, FetchFailure, IdentityMismatch, PostStatus
 from ..pages.feeds import html_of
 from ..pages.index import IndexPage
@@ -74,7 +72,6 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
         self.site = self.arguments.site
         self.allowed_domains = [self.arguments.host_site]
         self.seen_ids: set[int] = set()
-        self.state = storage.CrawlState()
         # The audit against the blog's feed (index walks only): the posts the feed lists,
         # compared with what the walk found once the crawl has nothing else to do.
         self.feed_requested = False
@@ -84,6 +81,11 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
     @property
     def outstanding(self) -> dict[int, str]:
         return self.facts.outstanding
+
+    @property
+    def state(self):
+        """What the archive holds, as the store read it when the run opened."""
+        return self.facts.state
 
     def announce(self, spider=None) -> None:
         """The run's facts, to every component that keeps the run's book."""
@@ -108,20 +110,7 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
             )
         return spider
 
-    def load_state(self) -> None:
-        """What the archive already holds: stored posts, the recheck window, whether a walk ended."""
-        path = self.crawler.settings.get("SQLITE_PATH")
-        if not path:
-            return
-        since = (datetime.now(timezone.utc) - timedelta(days=self.recheck_days)).replace(microsecond=0).isoformat()
-        db = storage.open_db(path)
-        try:
-            self.state = storage.crawl_state(db, self.site, self.zone, since)
-        finally:
-            db.close()
-
     async def start(self):
-        self.load_state()
         self.logger.info(
             "%s run: %d posts stored, %d in the %g-day recheck window, %d pages to try again, "
             "index walked to its end before: %s",

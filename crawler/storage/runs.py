@@ -10,7 +10,6 @@ from typing import Any
 
 import sqlite_utils
 
-
 from .schema import StorageError
 
 

@@ -11,7 +11,6 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-
 SCHEMA_VERSION = 2  # 2: full-text search kept by the write path, not by triggers
 # SQLite's application_id of an archive ("PANG"): what tells our file from any other
 # SQLite database. Archives made before it was set are recognised by their tables.

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 
-
 @dataclass
 class KnownPost:
     site: str

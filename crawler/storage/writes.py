@@ -15,7 +15,6 @@ from typing import Any, Iterator
 import sqlite_utils
 from itemadapter import ItemAdapter
 
-
 from .schema import _HASHED_FIELDS, LIVE_ENTRY_COLUMNS, POST_COLUMNS
 
 
