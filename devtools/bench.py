@@ -249,13 +249,12 @@ def _scrapy_stat(stderr: str, name: str) -> float:
 
 
 def _crawl_command(spider: str, start_url: str, db_path: Path | None, extra: list[str] = ()) -> list[str]:
-    from .replica_settings import as_arguments
+    from .replica_settings import as_arguments, crawl_command
 
-    if spider == "blog":
-        command = [sys.executable, "-m", "scrapy", "crawl", "blog", "-a", f"start_url={start_url}", "-s", f"SQLITE_PATH={db_path}"]
-    else:
-        command = [sys.executable, "-m", "scrapy", "runspider", str(ROOT / "devtools" / "benchspider.py"), "-a", f"start_url={start_url}"]
     # Identical settings for every crawl compared; only the spider differs.
+    if spider == "blog":
+        return crawl_command(start_url, db_path, "-s", "LOG_LEVEL=INFO", *extra)
+    command = [sys.executable, "-m", "scrapy", "runspider", str(ROOT / "devtools" / "benchspider.py"), "-a", f"start_url={start_url}"]
     return command + as_arguments() + ["-s", "LOG_LEVEL=INFO", *extra]
 
 

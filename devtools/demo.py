@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from .replica import Replica
-from .replica_settings import as_arguments
+from .replica_settings import crawl_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,13 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with replica:
         print(f"replica blog with {args.posts} posts at {replica.index_url}", flush=True)
-        command = [
-            sys.executable, "-m", "scrapy", "crawl", "blog",
-            "-a", f"start_url={replica.index_url}",
-            "-s", f"SQLITE_PATH={db_path}",
-            *as_arguments(),
-        ]
-        print("running: scrapy crawl blog -a start_url=... -s SQLITE_PATH=" + str(db_path), flush=True)
+        command = crawl_command(replica.index_url, db_path)
+        print("running: scrapy crawl blog " + " ".join(command[5:]), flush=True)
         env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         result = subprocess.run(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
     for line in result.stderr.splitlines():

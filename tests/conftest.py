@@ -3,7 +3,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import sqlite_utils
 
 from crawler import storage
 from devtools.replica import Replica
-from devtools.replica_settings import as_arguments
+from devtools.replica_settings import crawl_command
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -27,13 +26,7 @@ def small_replica():
 
 def run_crawl(start_url: str, db_path: Path, *extra: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """The real ``scrapy crawl blog`` in a subprocess, politeness off for the local replica."""
-    command = [
-        sys.executable, "-m", "scrapy", "crawl", "blog",
-        "-a", f"start_url={start_url}",
-        "-s", f"SQLITE_PATH={db_path}",
-        *as_arguments(),
-        *extra,
-    ]
+    command = crawl_command(start_url, db_path, *extra)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 

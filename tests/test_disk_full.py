@@ -6,13 +6,12 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 
 import pytest
 
 from devtools.replica import Replica
-from devtools.replica_settings import as_arguments
+from devtools.replica_settings import crawl_command
 
 from .conftest import ROOT, rows, run_crawl, search_index_problems
 
@@ -85,8 +84,7 @@ def test_full_disk_then_kill_then_room_gives_exactly_the_posts_served(tmp_path):
         full = run_crawl(replica.index_url, db_path, "-L", "ERROR", "-s", "ARCHIVE_MAX_MB=0.6")
         assert full.returncode == 1
         # A run with room, killed while it writes.
-        command = [sys.executable, "-m", "scrapy", "crawl", "blog", "-a", f"start_url={replica.index_url}",
-                   "-s", f"SQLITE_PATH={db_path}", *as_arguments(), "-s", "DOWNLOAD_DELAY=0.01", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
+        command = crawl_command(replica.index_url, db_path, "-s", "DOWNLOAD_DELAY=0.01", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
         process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         start = rows(db_path, "SELECT count(*) AS n FROM posts")[0]["n"]

@@ -4,9 +4,7 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -17,7 +15,7 @@ import pytest
 from devtools.replica import Replica
 from devtools.replica.content import HOSTILE_TEXT
 from devtools.replica.faults import ALL, KINDS, TRANSIENT, FaultPlan, parse_faults
-from devtools.replica_settings import as_arguments
+from devtools.replica_settings import crawl_command
 
 from .conftest import ROOT, archive_snapshot, rows, run_crawl, search_index_problems
 
@@ -224,11 +222,9 @@ def test_kill_9_at_ten_moments_then_one_run_completes_the_archive(tmp_path):
     db_path = tmp_path / "killed.db"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     with Replica(posts=150, seed=13) as replica:
-        command = [
-            sys.executable, "-m", "scrapy", "crawl", "blog", "-a", f"start_url={replica.index_url}",
-            "-s", f"SQLITE_PATH={db_path}", *as_arguments(),
-            "-s", "CONCURRENT_REQUESTS=2", "-s", "STORE_BATCH_SIZE=5", "-s", "DOWNLOAD_DELAY=0.01",
-        ]
+        command = crawl_command(
+            replica.index_url, db_path, "-s", "CONCURRENT_REQUESTS=2", "-s", "STORE_BATCH_SIZE=5", "-s", "DOWNLOAD_DELAY=0.01"
+        )
         stored_after_kill = []
         for moment in range(10):
             process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -270,10 +266,7 @@ def test_a_reader_can_query_while_a_crawl_writes(tmp_path):
     db_path = tmp_path / "shared.db"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     with Replica(posts=300, seed=17) as replica:
-        command = [
-            sys.executable, "-m", "scrapy", "crawl", "blog", "-a", f"start_url={replica.index_url}",
-            "-s", f"SQLITE_PATH={db_path}", *as_arguments(), "-s", "STORE_BATCH_SIZE=10",
-        ]
+        command = crawl_command(replica.index_url, db_path, "-s", "STORE_BATCH_SIZE=10")
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         counts, errors = [], []
         deadline = time.monotonic() + 60
@@ -300,7 +293,7 @@ def test_a_reader_can_query_while_a_crawl_writes(tmp_path):
 
 
 def _crawl_command(start_url: str, db_path: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "scrapy", "crawl", "blog", "-a", f"start_url={start_url}", "-s", f"SQLITE_PATH={db_path}", *extra]
+    return crawl_command(start_url, db_path, *extra, fast=False)
 
 
 def _run(command, user_prefix=()):

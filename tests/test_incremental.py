@@ -4,14 +4,13 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from devtools.replica import Replica
-from devtools.replica_settings import as_arguments
+from devtools.replica_settings import crawl_command
 from crawler.storage import RunLock
 
 from .conftest import ROOT, rows, run_crawl, search_index_problems
@@ -145,10 +144,9 @@ def _has_run_row(db_path) -> bool:
 
 def test_of_two_overlapping_runs_one_runs_and_the_other_exits_at_once(replica, tmp_path):
     db_path = tmp_path / "overlap.db"
-    command = [
-        sys.executable, "-m", "scrapy", "crawl", "blog", "-a", f"start_url={replica.index_url}", "-a", "mode=full",
-        "-s", f"SQLITE_PATH={db_path}", *as_arguments(), "-s", "DOWNLOAD_DELAY=0.03", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-    ]
+    command = crawl_command(
+        replica.index_url, db_path, "-a", "mode=full", "-s", "DOWNLOAD_DELAY=0.03", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"
+    )
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
