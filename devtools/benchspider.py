@@ -9,7 +9,9 @@ crawler anyone should use.
 import re
 
 import scrapy
+from scrapy import signals
 
+from crawler.run import CrawlArguments, RunFacts, run_started
 from crawler.urls import canonical_post_url
 
 _POST_LINK = re.compile(rb'href="([^"]*/(?:a|content|amp)/[^"]*?\d+\.html[^"]*)"')
@@ -22,6 +24,17 @@ class BareSpider(scrapy.Spider):
     def __init__(self, start_url: str, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.start_url = start_url
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.announce, signal=signals.spider_opened)
+        return spider
+
+    def announce(self, spider=None) -> None:
+        """The site the crawl is held to (the project's site guard refuses any other)."""
+        facts = RunFacts(CrawlArguments(start_url=self.start_url))
+        self.crawler.signals.send_catch_log(signal=run_started, facts=facts)
 
     async def start(self):
         yield scrapy.Request(self.start_url, callback=self.parse_index)
