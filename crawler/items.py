@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 
 @dataclass
@@ -30,33 +30,64 @@ class Embed:
     url: str
 
 
+def _extracted(default=None, *, kind: str = "", hashed: bool = True, searchable: bool = False, factory=None):
+    """A field the page parser extracts. ``kind`` says how the pipeline normalizes it
+    (``text``, ``date``, ``names``); ``hashed`` fields make a post changed when they
+    change; ``searchable`` ones go into the full-text index."""
+    metadata = {"extracted": True, "kind": kind, "hashed": hashed, "searchable": searchable}
+    if factory is not None:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def _added(default=None):
+    """A field the spider and the pipelines set, not the page parser; never hashed."""
+    return field(default=default, metadata={"extracted": False, "kind": "", "hashed": False, "searchable": False})
+
+
 @dataclass
 class Post:
-    id: int
-    url: str
-    site: str
-    title: str | None = None
-    description: str | None = None
-    authors: list[str] = field(default_factory=list)
-    published_at: str | None = None
-    updated_at: str | None = None
-    tags: list[str] = field(default_factory=list)
-    section: str | None = None
-    zone: int | None = None
-    language: str | None = None
-    dateline: str | None = None
-    body_text: str = ""
-    body_html: str = ""
-    word_count: int = 0
-    images: list[Image] = field(default_factory=list)
-    links: list[Link] = field(default_factory=list)
-    embeds: list[Embed] = field(default_factory=list)
-    # Set by the spider and the pipelines, not by the page parser.
-    blog_zone: int | None = None
-    blog_site: str | None = None
-    fetched_url: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
+    """A post. Its field list, with each field's role, is the one list the parser's output,
+    the golden files, the pipelines' normal form, the change hash and the full-text index
+    are read from (``EXTRACTED_FIELDS``, ``HASHED_FIELDS``, ...)."""
+
+    id: int = _extracted(hashed=False)
+    url: str = _extracted("")
+    site: str = _extracted("", hashed=False)
+    title: str | None = _extracted(kind="text", searchable=True)
+    description: str | None = _extracted(kind="text")
+    authors: list[str] = _extracted(kind="names", factory=list)
+    published_at: str | None = _extracted(kind="date")
+    updated_at: str | None = _extracted(kind="date")
+    tags: list[str] = _extracted(kind="names", factory=list)
+    section: str | None = _extracted(kind="text")
+    zone: int | None = _extracted()
+    language: str | None = _extracted(kind="text")
+    dateline: str | None = _extracted(kind="text")
+    body_text: str = _extracted("", searchable=True)
+    body_html: str = _extracted("")
+    word_count: int = _extracted(0, hashed=False)
+    images: list[Image] = _extracted(factory=list)
+    links: list[Link] = _extracted(factory=list)
+    embeds: list[Embed] = _extracted(factory=list)
+    blog_zone: int | None = _added()
+    blog_site: str | None = _added()
+    fetched_url: str | None = _added()
+    etag: str | None = _added()
+    last_modified: str | None = _added()
+
+
+def _post_fields(**wanted) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(Post) if all(f.metadata.get(key) == value for key, value in wanted.items()))
+
+
+EXTRACTED_FIELDS = _post_fields(extracted=True)
+ADDED_FIELDS = _post_fields(extracted=False)
+HASHED_FIELDS = _post_fields(hashed=True)
+SEARCHABLE_FIELDS = _post_fields(searchable=True)
+TEXT_FIELDS = _post_fields(kind="text")
+DATE_FIELDS = _post_fields(kind="date")
+NAME_FIELDS = _post_fields(kind="names")
 
 
 @dataclass

@@ -17,7 +17,10 @@ from . import storage
 from .audit import audit_run, markup_alarms
 from .dates import to_utc_iso, utc_now_iso
 from .items import (
+    DATE_FIELDS,
     EXPECTED_FIELDS,
+    NAME_FIELDS,
+    TEXT_FIELDS,
     BlogListing,
     FetchFailure,
     IdentityMismatch,
@@ -36,8 +39,6 @@ logger = logging.getLogger(__name__)
 _STAT_NAMES = {"entry_new": "entries_new", "entry_updated": "entries_updated", "entry_unchanged": "entries_unchanged",
                "live_walk": "live_blogs_read", "failed": "pages_failed", "listed": "posts_listed_in_another_blog",
                "mismatch": "identity_mismatches"}
-_TEXT_FIELDS = ("title", "description", "section", "language", "dateline")
-_DATE_FIELDS = ("published_at", "updated_at")
 
 
 class NormalizePipeline:
@@ -64,12 +65,12 @@ class NormalizePipeline:
             raise DropItem(f"not a post: {post.fetched_url or post.url}")
         post.id = int(post.id)
         base = post.url
-        for name in _TEXT_FIELDS:
+        for name in TEXT_FIELDS:
             setattr(post, name, clean_text(getattr(post, name)) or None)
-        for name in _DATE_FIELDS:
+        for name in DATE_FIELDS:
             setattr(post, name, to_utc_iso(getattr(post, name)))
-        post.authors = split_keywords(post.authors)
-        post.tags = split_keywords(post.tags)
+        for name in NAME_FIELDS:
+            setattr(post, name, split_keywords(getattr(post, name)))
         post.body_text = clean_body_text(post.body_text)
         post.word_count = word_count(post.body_text)
         for collection in ("images", "links", "embeds"):

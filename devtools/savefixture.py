@@ -19,11 +19,12 @@ import urllib.request
 from dataclasses import asdict
 from pathlib import Path
 
+from crawler.items import ADDED_FIELDS
 from crawler.pages.post import PostPage
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "golden"
 # Fields the spider and pipelines set, not the parser.
-NOT_PARSED = ("blog_zone", "blog_site", "fetched_url", "etag", "last_modified")
+NOT_PARSED = ADDED_FIELDS
 REPLICA_BASE_URL = "https://www.rferl.org"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from ..dates import to_utc_iso
-from ..items import Embed, Image, Link, Post
+from ..items import EXTRACTED_FIELDS, Embed, Image, Link, Post
 from ..text import clean_text, join_paragraphs, split_keywords, word_count
 from ..urls import absolute_url, article_id_from_url, canonical_post_url, site_key, zone_id_from_url
 from .body import BodyWalker, sanitize_html
@@ -253,29 +253,22 @@ class PostPage:
         ld_words = word_count(self.ld_body_text)
         return ld_words > max(words * LD_BODY_RATIO, words + LD_BODY_MIN_EXTRA_WORDS)
 
+    # --- the item ---------------------------------------------------------------------
+    # Fields of ``Post`` that this page object knows by another name.
+    _FIELD_ATTRIBUTES = {"id": "post_id", "url": "canonical_url"}
+
+    @cached_property
+    def site(self) -> str:
+        return site_key(self.canonical_url)
+
+    @cached_property
+    def word_count(self) -> int:
+        return word_count(self.body_text)
+
     def to_item(self) -> Post | None:
-        """The post, or None when the page is not a post (no id)."""
+        """The post, every extracted field of ``Post`` read from this page; None when the
+        page is not a post (no id)."""
         if self.post_id is None:
             return None
-        return Post(
-            id=self.post_id,
-            url=self.canonical_url,
-            site=site_key(self.canonical_url),
-            title=self.title,
-            description=self.description,
-            authors=self.authors,
-            published_at=self.published_at,
-            updated_at=self.updated_at,
-            tags=self.tags,
-            section=self.section,
-            zone=self.zone,
-            language=self.language,
-            dateline=self.dateline,
-            body_text=self.body_text,
-            body_html=self.body_html,
-            word_count=word_count(self.body_text),
-            images=self.images,
-            links=self.links,
-            embeds=self.embeds,
-            fetched_url=self.url,
-        )
+        values = {name: getattr(self, self._FIELD_ATTRIBUTES.get(name, name)) for name in EXTRACTED_FIELDS}
+        return Post(**values, fetched_url=self.url)

@@ -11,6 +11,8 @@ from urllib.parse import quote
 
 import sqlite_utils
 
+from ..items import HASHED_FIELDS, SEARCHABLE_FIELDS
+
 SCHEMA_VERSION = 2  # 2: full-text search kept by the write path, not by triggers
 # SQLite's application_id of an archive ("PANG"): what tells our file from any other
 # SQLite database. Archives made before it was set are recognised by their tables.
@@ -104,10 +106,7 @@ LIVE_ENTRY_COLUMNS: dict[str, type] = {
 }
 
 # What makes a post changed: everything the site wrote, nothing we add when fetching.
-_HASHED_FIELDS = (
-    "url", "title", "description", "authors", "published_at", "updated_at", "tags", "section", "zone",
-    "language", "dateline", "body_text", "body_html", "images", "links", "embeds",
-)
+_HASHED_FIELDS = HASHED_FIELDS
 
 
 # Views that make the archive easier to read (Datasette shows them beside the tables).
@@ -356,7 +355,7 @@ def _shape(db: sqlite_utils.Database) -> None:
             if name not in existing:
                 db[table].add_column(name, kind)
     if "posts_fts" not in tables:
-        db["posts"].enable_fts(["title", "body_text"], tokenize="porter")
+        db["posts"].enable_fts(list(SEARCHABLE_FIELDS), tokenize="porter")
     # Archives made by schema 1 kept their full-text tables with sqlite-utils' triggers. A
     # trigger writing to FTS5 makes it flush its pending terms to disk at every row, which
     # made the index cost twice the rest of a post; and the update trigger re-indexed a

@@ -15,6 +15,7 @@ from typing import Any, Iterator
 import sqlite_utils
 from itemadapter import ItemAdapter
 
+from ..items import SEARCHABLE_FIELDS
 from .schema import _HASHED_FIELDS, LIVE_ENTRY_COLUMNS, POST_COLUMNS
 
 
@@ -231,8 +232,9 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str, failures_pending: 
     )
     rowid = conn.execute(_POST_UPSERT, [row[name] for name in _POST_INSERT_COLUMNS]).fetchone()[0]
     _index_text(
-        conn, "posts_fts", ("title", "body_text"), rowid,
-        (old["title"], old["body_text"]) if previous is not None else None, (row["title"], row["body_text"]),
+        conn, "posts_fts", SEARCHABLE_FIELDS, rowid,
+        tuple(old[name] for name in SEARCHABLE_FIELDS) if previous is not None else None,
+        tuple(row[name] for name in SEARCHABLE_FIELDS),
     )
 
     if previous is not None:
