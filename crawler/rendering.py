@@ -20,7 +20,7 @@ from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
 from .run import run_started
-from .urls import url_on_site
+from .urls import article_id_from_url, site_key, url_on_site, zone_id_from_url
 
 # Chromium's own traffic (updates, sync, metrics) is off: the machine may have no network
 # but the site's, and a crawler should not phone home.
@@ -311,7 +311,30 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
                         self.stats.inc_value("pangea/browser_started")
             if "pangea_page_slot" not in request.meta and "playwright_page" not in request.meta:
                 await self.pages.acquire(request)  # a retry keeps the page (and slot) it had
-        return await super().download_request(request)
+        response = await super().download_request(request)
+        page = request.meta.get("playwright_page")
+        shown = page.url if page is not None else response.url
+        if request.meta.get("playwright") and not shows_what_was_asked(request.url, shown):
+            # A page used again keeps showing its last document when a navigation does not
+            # happen (a download, a refused redirect): that document is not this page.
+            raise PageNotShown(f"the browser did not show the page (it shows {shown})")
+        return response
+
+
+class PageNotShown(Exception):
+    """A rendered page that shows something else than the URL asked for."""
+
+
+def shows_what_was_asked(asked: str, shown: str) -> bool:
+    """Whether the browser's page is the one asked for, after redirects on the site: the
+    same post, the same index, or (other pages) the same site."""
+    if site_key(asked) != site_key(shown):
+        return False
+    post_id = article_id_from_url(asked)
+    if post_id is not None:
+        return article_id_from_url(shown) == post_id
+    zone = zone_id_from_url(asked)
+    return zone is None or zone_id_from_url(shown) == zone
 
 
 def is_refused(request, site: str, extra_hosts) -> bool:

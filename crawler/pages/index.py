@@ -147,26 +147,23 @@ class IndexPage:
         """True while the page shows a way to load more of the index, in any form."""
         return bool(self.load_more_controls)
 
+    def _later_page_named_by(self, attribute_names: tuple[str, ...]) -> str | None:
+        for control in self.load_more_controls:
+            for name in attribute_names:
+                url = self._later_page_of_this_index(control.attributes.get(name))
+                if url:
+                    return url
+        return self._later_page_of_this_index(self.doc.link("next"))
+
     @cached_property
     def next_page_url(self) -> str | None:
         """The later page of this index a control leads to, when one says where."""
-        for control in self.load_more_controls:
-            attributes = control.attributes
-            for name in ("href", "data-ajax-url", "data-href"):
-                url = self._later_page_of_this_index(attributes.get(name))
-                if url:
-                    return url
-        link = self._later_page_of_this_index(self.doc.link("next"))
-        return link
+        return self._later_page_named_by(("href", "data-ajax-url", "data-href"))
 
     @cached_property
     def next_page_link(self) -> str | None:
         """The later page a link (``href``) leads to; a browser clicks any other control."""
-        for control in self.load_more_controls:
-            url = self._later_page_of_this_index(control.attributes.get("href"))
-            if url:
-                return url
-        return self._later_page_of_this_index(self.doc.link("next"))
+        return self._later_page_named_by(("href",))
 
     @cached_property
     def needs_browser(self) -> bool:

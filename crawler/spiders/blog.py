@@ -41,7 +41,7 @@ from ..pages.post import PostPage
 from ..rendering import page_pool, render_meta
 from ..run import CrawlArguments, RunFacts, run_started
 from ..text import word_count
-from ..urls import article_id_from_url, canonical_post_url, on_host_of, site_key, site_of
+from ..urls import canonical_post_url, on_host_of, site_of
 from .decisions import (
     INDEX_PRIORITY,
     POST_PRIORITY,
@@ -284,18 +284,10 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
         page = response.meta.get("playwright_page")
         if page is not None:
             stats.inc_value("pangea/pages_rendered")
-            shown = page.url
-            # A page used again keeps showing its last document when a navigation does not
-            # happen (a download, a refused redirect): what it shows must be the post asked for.
-            showing_it = article_id_from_url(shown) == post_id and site_key(shown) == site_key(response.request.url)
             try:
-                html = await page.content() if showing_it else None
+                html = await page.content()
             finally:
-                await self.pages.release(response.request, page, reuse=showing_it)
-            if not showing_it:
-                for item in self.give_up(response.request, f"the browser did not show the page (it shows {shown})"):
-                    yield item
-                return
+                await self.pages.release(response.request, page)
         elif response.status == 304:
             self.outstanding.pop(post_id, None)
             yield PostStatus(id=post_id, url=response.url, status="unchanged", site=self.known_site(post_id))

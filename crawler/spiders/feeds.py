@@ -31,8 +31,14 @@ class FeedAndSitemapMixin:
         )
 
     def read_audit_feed(self, response):
-        self.feed_urls = feed_post_urls(response)
-        self.crawler.stats.set_value("pangea/audit/feed_posts", len(self.feed_urls))
+        urls = feed_post_urls(response)
+        self.crawler.stats.set_value("pangea/audit/feed_posts", len(urls))
+        if not urls:
+            # A feed that lists no post (or a page that is not a feed) checks nothing.
+            self.crawler.stats.set_value("pangea/audit/feed_unavailable", 1)
+            self.logger.warning("the blog's feed %s lists no posts: the run is not checked against it", response.url)
+            return []
+        self.feed_urls = urls
         return []
 
     def audit_feed_failed(self, failure):
