@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
 
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from . import storage
-from .audit import audit_run, markup_alarms
 from .dates import to_utc_iso, utc_now_iso
 from .items import (
     DATE_FIELDS,
@@ -30,6 +27,7 @@ from .items import (
     PostStatus,
 )
 from .run import RunFacts, run_started
+from .runbook import RunBook
 from .text import clean_body_text, clean_text, split_keywords, word_count
 from .urls import absolute_url
 
@@ -113,7 +111,8 @@ class DedupePipeline:
 class SQLitePipeline:
     """Writes posts to the archive in batches, one transaction per batch, whole posts only.
 
-    Also keeps the run's ``crawl_runs`` row, from start to finish, failures included.
+    The run's own record (``RunBook``) writes through the same connection: the archive
+    is opened once per run.
     """
 
     def __init__(self, crawler, path: str, batch_size: int):
@@ -123,15 +122,13 @@ class SQLitePipeline:
         self.batch_size = max(1, batch_size)
         self.flush_seconds = 2.0
         self.db = None
-        self.run_id: int | None = None
+        self.book = RunBook(crawler.stats, path)
         self.pending: list = []
         self.last_flush = time.monotonic()
         self.outcomes: Counter[str] = Counter()
         self.failures_pending = True
-        self.baseline: tuple[int, dict[str, int]] = (0, {})
         # The first write that failed (a full disk, an I/O error): the run stops there.
         self.write_error: str | None = None
-        self.facts: RunFacts | None = None  # from the spider's ``run_started``
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -151,17 +148,10 @@ class SQLitePipeline:
         if max_mb > 0:
             page_size = self.db.execute("PRAGMA page_size").fetchone()[0]
             self.db.execute(f"PRAGMA max_page_count = {max(1, int(max_mb * 1024 * 1024 // page_size))}")
-        self.baseline = storage.missing_field_counts(self.db, EXPECTED_FIELDS)
 
     def run_started(self, facts: RunFacts) -> None:
-        """The run opens: its row, and what the archive holds for the spider to go by."""
-        self.facts = facts
-        arguments = facts.arguments
-        since = (datetime.now(timezone.utc) - timedelta(days=arguments.recheck_days)).replace(microsecond=0).isoformat()
-        facts.state = storage.crawl_state(self.db, arguments.site, arguments.zone, since)
-        self.run_id = storage.start_run(
-            self.db, mode=facts.arguments.mode, start_url=facts.arguments.start_url, now=utc_now_iso()
-        )
+        """The run opens (the spider's ``run_started``): its book gets the run's facts."""
+        self.book.open(self.db, facts)
 
     def process_item(self, item):
         if self.write_error is not None:
@@ -208,7 +198,7 @@ class SQLitePipeline:
             return "live_walk"
         if isinstance(item, FetchFailure):
             self.failures_pending = True
-            arguments = self.facts.arguments
+            arguments = self.book.facts.arguments
             storage.record_failure(
                 self.db,
                 site=arguments.site,
@@ -244,29 +234,6 @@ class SQLitePipeline:
         self.stats.set_value("pangea/run_status", "failed")
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_write_failed"))
 
-    def close_write_failed_run(self, reason: str) -> None:
-        """Close the run's row if the archive can still take it; a row left ``running`` is
-        marked ``interrupted`` by the next run."""
-        try:
-            storage.finish_run(
-                self.db, self.run_id, finished_at=utc_now_iso(), status="failed", finish_reason=reason,
-                message=f"cannot write the archive: {self.write_error}",
-            )
-        except sqlite3.Error:
-            pass
-
-    def close_failures(self, facts: RunFacts, stats: dict, now: str) -> int:
-        """Record posts that were asked for and never answered; return how many failures are left."""
-        zone, site = facts.arguments.zone, facts.arguments.site
-        with self.db.atomic():
-            for post_id, url in facts.outstanding.items():
-                storage.record_failure(
-                    self.db, site=site, url=url, kind="post", post_id=post_id, blog_zone=zone, error="no answer", now=now
-                )
-            if facts.index_end_reached and not stats.get("pangea/fetch_failed/index"):
-                storage.resolve_index_failures(self.db, site, zone)
-        return storage.count_failures(self.db, site, zone)
-
     def close_spider(self):
         if self.db is not None:
             self.flush()
@@ -275,101 +242,22 @@ class SQLitePipeline:
         if self.db is None:
             return
         self.flush()
-        facts = self.facts
-        if facts is None or self.run_id is None:  # the crawl closed before it opened
-            self.db.close()
-            self.db = None
-            return
-        if self.write_error is not None:
-            self.stats.set_value("pangea/run_status", "failed")
-            self.close_write_failed_run(reason)
-            self.db.close()
-            self.db = None
-            return
         try:
-            stats = self.stats.get_stats()
-            now = utc_now_iso()
-            failures_left = self.close_failures(facts, stats, now)
-            missing = {
-                key.rsplit("/", 1)[1]: value for key, value in stats.items() if key.startswith("pangea/fields_missing/")
-            }
-            alarms = markup_alarms(stats, self.baseline)
-            for alarm in alarms:
-                logger.error(alarm)
-            index_walk, audit_counts, problems, recovered = audit_run(facts, stats, reason)
-            for problem in problems:
-                logger.error("incomplete: %s", problem)
-            if recovered:
-                logger.warning("audit: %s", "; ".join(recovered))
-            errors = stats.get("log_count/ERROR", 0)
-            messages = list(alarms) + [f"incomplete: {problem}" for problem in problems]
-            if failures_left:
-                messages.append(f"{failures_left} pages could not be fetched; the next run tries them again")
-                # Each of them already has its ERROR line; the count is a warning, so that
-                # ``-L ERROR`` prints exactly one line per page.
-                logger.warning(messages[-1])
-            status = "finished" if reason == "finished" and not errors and not messages else "failed"
-            self.stats.set_value("pangea/run_status", status)
-            if facts.arguments.zone is not None:
-                # An index walked to its end lets later runs stop early; only a walk that
-                # lost no index page and ended on evidence counts.
-                walked = index_walk == "end"
-                with self.db.atomic():
-                    storage.save_blog(
-                        self.db,
-                        site=facts.arguments.site,
-                        zone=facts.arguments.zone,
-                        title=facts.blog_title,
-                        now=now,
-                        index_complete=walked and reason == "finished",
-                    )
-            storage.finish_run(
-                self.db,
-                self.run_id,
-                finished_at=utc_now_iso(),
-                status=status,
-                finish_reason=reason,
-                requests=stats.get("downloader/request_count", 0),
-                retries=stats.get("retry/count", 0),
-                pages_fetched=stats.get("downloader/response_count", 0),
-                responses_304=stats.get("downloader/response_status_count/304", 0),
-                index_pages=stats.get("pangea/index_pages", 0),
-                pages_rendered=stats.get("pangea/pages_rendered", 0),
-                posts_new=self.outcomes["new"],
-                posts_updated=self.outcomes["updated"],
-                posts_unchanged=self.outcomes["unchanged"],
-                posts_removed=self.outcomes["removed"],
-                posts_dropped=sum(v for k, v in stats.items() if k.startswith("pangea/posts_dropped/")),
-                errors=errors,
-                fields_missing=missing,
-                failures_left=failures_left,
-                entries_new=self.outcomes["entry_new"],
-                entries_updated=self.outcomes["entry_updated"],
-                index_walk=index_walk,
-                posts_missed_by_index=audit_counts.get("posts_missed_by_index", 0),
-                audit=json.dumps(audit_counts, sort_keys=True),
-                message="; ".join(messages + [f"audit: {line}" for line in recovered]) or None,
-            )
-            total = self.db.execute("SELECT count(*) FROM posts").fetchone()[0]
-            logger.info(
-                "summary: run %s %s; %d requests (%d answered 304); posts %d new, %d updated, %d unchanged, %d removed; "
-                "%d posts in %s",
-                self.run_id,
-                status,
-                stats.get("downloader/request_count", 0),
-                stats.get("downloader/response_status_count/304", 0),
-                self.outcomes["new"],
-                self.outcomes["updated"],
-                self.outcomes["unchanged"],
-                self.outcomes["removed"],
-                total,
-                self.path,
-            )
-        except (sqlite3.OperationalError, sqlite3.DatabaseError) as error:
-            if isinstance(error, (sqlite3.IntegrityError, sqlite3.ProgrammingError)):
-                raise
-            self.stats.set_value("pangea/run_status", "failed")
-            logger.error("cannot write the archive %s at the end of the run: %s; the next run goes on from what is stored", self.path, error)
+            if not self.book.opened:  # the crawl closed before it opened
+                return
+            if self.write_error is not None:
+                self.stats.set_value("pangea/run_status", "failed")
+                self.book.close_failed(self.db, reason, f"cannot write the archive: {self.write_error}")
+                return
+            try:
+                self.book.close(self.db, reason, self.outcomes)
+            except (sqlite3.OperationalError, sqlite3.DatabaseError) as error:
+                if isinstance(error, (sqlite3.IntegrityError, sqlite3.ProgrammingError)):
+                    raise
+                self.stats.set_value("pangea/run_status", "failed")
+                logger.error(
+                    "cannot write the archive %s at the end of the run: %s; the next run goes on from what is stored", self.path, error
+                )
         finally:
             self.db.close()
             self.db = None

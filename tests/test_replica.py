@@ -119,6 +119,6 @@ def test_command_line_refuses_a_bad_post_count():
 def test_replica_object_in_process():
     with Replica(posts=3, seed=1) as replica:
         assert get(replica.index_url)[0] == 200
-        assert replica.app.hits[f"/z/17257?"] == 1
+        assert replica.app.hits["/z/17257?"] == 1
     with pytest.raises(OSError):
         urllib.request.urlopen(replica.index_url, timeout=2)

@@ -255,6 +255,31 @@ def test_full_text_search_follows_live_entries(db):
     assert storage.search_index_problems(db) == []
 
 
+def test_live_entries_share_the_versioned_write_of_posts(db):
+    """An entry is kept like a post: unchanged moves only its last seen; a change keeps the
+    old values (lists as lists, like a post's) in revisions with the entry's id."""
+    storage.save_post(db, make_post(7), "2026-01-01T00:00:00+00:00")
+    link = {"position": 0, "url": "https://x.example/a", "text": "a source", "domain": "x.example", "internal": False}
+    entry = dict(site="rferl.org", post_id=7, entry_id=3, published_at="2015-11-20T10:00:00+00:00", headline="Raqqa",
+                 body_text="Entry text.", body_html="<p>Entry text.</p>", links=[link], images=[], url=None)
+    assert storage.save_entry(db, entry, "2026-01-01T00:00:00+00:00") == "new"
+    assert storage.save_entry(db, dict(entry), "2026-01-02T00:00:00+00:00") == "unchanged"
+    stored = db["live_entries"].get(("rferl.org", 7, 3))
+    assert (stored["first_seen_at"], stored["last_seen_at"]) == ("2026-01-01T00:00:00+00:00", "2026-01-02T00:00:00+00:00")
+    assert list(db["revisions"].rows) == []
+
+    edited = dict(entry, links=[dict(link, text="another source")])
+    assert storage.save_entry(db, edited, "2026-01-03T00:00:00+00:00") == "updated"
+    [revision] = list(db["revisions"].rows)
+    assert (revision["post_id"], revision["entry_id"]) == (7, 3)
+    assert json.loads(revision["changed_fields"]) == ["links"]
+    assert json.loads(revision["old_values"]) == {"links": [dict(link, internal=0)]}
+    assert (revision["first_seen_at"], revision["last_seen_at"], revision["recorded_at"]) == (
+        "2026-01-01T00:00:00+00:00", "2026-01-02T00:00:00+00:00", "2026-01-03T00:00:00+00:00")
+    assert revision["content_hash"] == stored["content_hash"] != db["live_entries"].get(("rferl.org", 7, 3))["content_hash"]
+    assert json.loads(db["live_entries"].get(("rferl.org", 7, 3))["links"])[0]["text"] == "another source"
+
+
 def test_search_index_problems_are_found(db):
     storage.save_post(db, make_post(), "2026-01-01T00:00:00+00:00")
     db.execute("UPDATE posts SET body_text = 'rewritten behind the crawler''s back'")
@@ -278,6 +303,32 @@ def test_an_archive_of_schema_1_loses_its_full_text_triggers_and_keeps_its_index
     storage.save_post(db, make_post(102, title="Caliphate Again"), "2026-01-02T00:00:00+00:00")
     assert len(search(db, "posts", "caliphate")) == 1 and len(search(db, "posts", "recruitment")) == 1
     assert storage.search_index_problems(db) == []
+    db.close()
+
+
+def test_schema_changes_are_sqlite_utils_migrations_applied_once(tmp_path):
+    """An archive made before a change gets it from its migration, recorded once; opening
+    the archive again applies nothing more."""
+    path = tmp_path / "before.db"
+    db = storage.open_db(path)
+    with db.atomic():
+        storage.save_post(db, make_post(101), "2026-01-01T00:00:00+00:00")
+    # As an archive before the run audit and identity mismatches, with no migration record.
+    db["identity_mismatches"].drop()
+    db["crawl_runs"].transform(drop={"index_walk", "posts_missed_by_index", "audit"})
+    db["_sqlite_migrations"].drop()
+    db.close()
+
+    db = storage.open_db(path)
+    names = [row["name"] for row in db["_sqlite_migrations"].rows]
+    assert names == [m.name for m in storage.MIGRATIONS._migrations] and len(names) >= 3
+    assert "identity_mismatches" in db.table_names()
+    assert {"index_walk", "posts_missed_by_index", "audit"} <= set(db["crawl_runs"].columns_dict)
+    assert db["posts"].count == 1
+    db.close()
+    db = storage.open_db(path)
+    assert db["_sqlite_migrations"].count == len(names)
+    assert storage.MIGRATIONS.pending(db) == []
     db.close()
 
 

@@ -1,13 +1,15 @@
-"""The archive: plain functions over a ``sqlite_utils.Database``, in four rooms.
+"""The archive: plain functions over a ``sqlite_utils.Database``, in five rooms.
 
 - ``schema``: columns and views as data; ``check_archive`` / ``open_db``;
   ``ensure_db_shape(db)`` creates tables, indexes and full-text search and can run again.
+- ``migrations``: each later change of shape, a sqlite-utils migration applied once.
 - ``writes``: ``save_post(db, post, now)`` writes one whole post, ``save_entry`` one live
   blog entry, in ``batch``es whose full-text rows are written last.
 - ``state``: what the archive tells the next run (``crawl_state``), failures, listings.
 - ``runs``: ``RunLock`` and the ``crawl_runs`` book (``start_run`` / ``finish_run``).
 """
 
+from .migrations import MIGRATIONS
 from .runs import RunLock, finish_run, start_run
 from .schema import (
     APPLICATION_ID,
@@ -50,7 +52,7 @@ from .writes import (
 )
 
 __all__ = [
-    "APPLICATION_ID", "CRAWL_RUN_COLUMNS", "FTS_TABLES", "LIVE_ENTRY_COLUMNS", "POST_COLUMNS", "SCHEMA_VERSION", "VIEWS",
+    "APPLICATION_ID", "CRAWL_RUN_COLUMNS", "MIGRATIONS", "FTS_TABLES", "LIVE_ENTRY_COLUMNS", "POST_COLUMNS", "SCHEMA_VERSION", "VIEWS",
     "CrawlState", "KnownPost", "RunLock", "StorageError",
     "batch", "check_archive", "check_writable", "content_hash", "count_failures", "crawl_state", "ensure_db_shape",
     "finish_run", "has_failures", "load_stored_form", "mark_removed", "mark_unchanged", "missing_field_counts", "open_db",

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from dataclasses import fields
 from pathlib import Path
 from urllib.parse import quote
 
 import sqlite_utils
 
-from ..items import HASHED_FIELDS, SEARCHABLE_FIELDS
+from .migrations import MIGRATIONS
+from ..items import HASHED_FIELDS, SEARCHABLE_FIELDS, Embed, Image, Link, Post
 
 SCHEMA_VERSION = 2  # 2: full-text search kept by the write path, not by triggers
 # SQLite's application_id of an archive ("PANG"): what tells our file from any other
@@ -25,33 +27,31 @@ class StorageError(Exception):
     """A database that cannot be used; the message is one line for the person running the crawl."""
 
 
-# Columns of ``posts`` in order, with their types. Lists are stored as JSON.
+def _column_type(annotation: str) -> type:
+    """A field's SQLite column type: integers and flags (0/1) as integers; text, and lists
+    as JSON text."""
+    return int if annotation.split("|")[0].strip() in ("int", "bool") else str
+
+
+def _columns(item_class) -> dict[str, type]:
+    return {f.name: _column_type(str(f.type)) for f in fields(item_class)}
+
+
+# Post fields kept in tables of their own, one row per entry, not in ``posts``; their
+# columns are the entries' fields.
+CHILD_COLUMNS: dict[str, dict[str, type]] = {"images": _columns(Image), "links": _columns(Link), "embeds": _columns(Embed)}
+
+
+# Columns of ``posts``: the item's fields (lists as JSON) and what the archive adds to
+# them. The ``Post`` dataclass is the one list of a post's fields.
 POST_COLUMNS: dict[str, type] = {
     "site": str,
     "id": int,
-    "url": str,
-    "title": str,
-    "description": str,
-    "authors": str,
-    "published_at": str,
-    "updated_at": str,
-    "tags": str,
-    "section": str,
-    "zone": int,
-    "blog_zone": int,
-    "blog_site": str,
-    "language": str,
-    "dateline": str,
-    "body_text": str,
-    "body_html": str,
-    "word_count": int,
+    **{name: kind for name, kind in _columns(Post).items() if name not in CHILD_COLUMNS},
     "lead_image_url": str,
     "lead_image_caption": str,
     "lead_image_credit": str,
     "content_hash": str,
-    "fetched_url": str,
-    "etag": str,
-    "last_modified": str,
     "first_seen_at": str,
     "last_seen_at": str,
     "last_changed_at": str,
@@ -82,9 +82,6 @@ CRAWL_RUN_COLUMNS: dict[str, type] = {
     "failures_left": int,
     "entries_new": int,
     "entries_updated": int,
-    "index_walk": str,
-    "posts_missed_by_index": int,
-    "audit": str,
     "message": str,
 }
 
@@ -248,12 +245,7 @@ def _shape(db: sqlite_utils.Database) -> None:
     if "posts" not in tables:
         db["posts"].create(POST_COLUMNS, pk=("site", "id"), not_null={"url", "site"})
         db["posts"].create_index(["published_at"])
-    children = {
-        "images": {"position": int, "url": str, "caption": str, "credit": str, "is_lead": int},
-        "links": {"position": int, "url": str, "text": str, "domain": str, "internal": int},
-        "embeds": {"position": int, "kind": str, "url": str},
-    }
-    for table, columns in children.items():
+    for table, columns in CHILD_COLUMNS.items():
         if table not in tables:
             db[table].create(
                 {"site": str, "post_id": int, **columns}, pk=("site", "post_id", "position"), foreign_keys=post_key
@@ -332,21 +324,6 @@ def _shape(db: sqlite_utils.Database) -> None:
             pk=("site", "url"),
         )
         db["failures"].create_index(["site", "post_id"])
-    if "identity_mismatches" not in tables:
-        # Pages that named another post, or a post of another site, as their own. Each was
-        # stored as the post the crawler asked for; what it claimed is kept here.
-        db["identity_mismatches"].create(
-            {
-                "site": str,
-                "post_id": int,
-                "claimed_by": str,
-                "claimed_url": str,
-                "fetched_url": str,
-                "first_seen_at": str,
-                "last_seen_at": str,
-            },
-            pk=("site", "post_id", "claimed_by"),
-        )
     for name, sql in VIEWS.items():
         db.create_view(name, sql, replace=True)
     for table, columns in (("posts", POST_COLUMNS), ("crawl_runs", CRAWL_RUN_COLUMNS)):
@@ -356,13 +333,7 @@ def _shape(db: sqlite_utils.Database) -> None:
                 db[table].add_column(name, kind)
     if "posts_fts" not in tables:
         db["posts"].enable_fts(list(SEARCHABLE_FIELDS), tokenize="porter")
-    # Archives made by schema 1 kept their full-text tables with sqlite-utils' triggers. A
-    # trigger writing to FTS5 makes it flush its pending terms to disk at every row, which
-    # made the index cost twice the rest of a post; and the update trigger re-indexed a
-    # post whenever only its last_seen_at moved. The write path keeps the index instead.
-    for table in ("posts", "live_entries"):
-        for suffix in ("ai", "ad", "au"):
-            db.execute(f"DROP TRIGGER IF EXISTS [{table}_{suffix}]")
+    MIGRATIONS.apply(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 

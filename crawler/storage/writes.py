@@ -9,14 +9,14 @@ import json
 import sqlite3
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import is_dataclass
-from typing import Any, Iterator
+from dataclasses import dataclass, is_dataclass
+from typing import Any, Callable, Iterator
 
 import sqlite_utils
 from itemadapter import ItemAdapter
 
 from ..items import SEARCHABLE_FIELDS
-from .schema import _HASHED_FIELDS, LIVE_ENTRY_COLUMNS, POST_COLUMNS
+from .schema import _HASHED_FIELDS, CHILD_COLUMNS, LIVE_ENTRY_COLUMNS, POST_COLUMNS
 
 
 def _plain(value: Any) -> Any:
@@ -28,11 +28,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_CHILD_COLUMNS = {
-    "images": ("position", "url", "caption", "credit", "is_lead"),
-    "links": ("position", "url", "text", "domain", "internal"),
-    "embeds": ("position", "kind", "url"),
-}
+_CHILD_COLUMNS = {table: tuple(columns) for table, columns in CHILD_COLUMNS.items()}
 _FLAGS = {"is_lead", "internal"}
 
 
@@ -95,8 +91,6 @@ def _upsert_sql(table: str, columns: list[str], key: tuple[str, ...]) -> str:
 # The write path of a post is plain SQL with fixed statements: sqlite-utils' insert and
 # upsert look the table up on every call, which made them most of the cost of storing a
 # post. The schema itself stays sqlite-utils' (ensure_db_shape).
-_POST_INSERT_COLUMNS = list(POST_COLUMNS)
-_POST_UPSERT = _upsert_sql("posts", _POST_INSERT_COLUMNS, ("site", "id"))
 _CHILD_INSERTS = {
     table: f"INSERT INTO [{table}] (site, post_id, {', '.join(columns)}) VALUES (?, ?, {', '.join('?' * len(columns))})"
     for table, columns in _CHILD_COLUMNS.items()
@@ -165,6 +159,82 @@ def search_index_problems(db: sqlite_utils.Database) -> list[str]:
     return problems
 
 
+@dataclass(frozen=True)
+class _Versioned:
+    """How one kind of versioned record (a post, a live blog entry) is kept: its table and
+    key, the columns it writes, its full-text table, and which column says since when the
+    current version stands."""
+
+    table: str
+    key: tuple[str, ...]
+    columns: tuple[str, ...]
+    fts: str
+    searchable: tuple[str, ...]
+    since: str  # a revision's first_seen_at: when the version it keeps first stood
+    touch: tuple[str, ...] = ()  # columns refreshed when the content is unchanged
+
+    @property
+    def where(self) -> str:
+        return " AND ".join(f"{name} = ?" for name in self.key)
+
+    @property
+    def upsert(self) -> str:
+        return _upsert_sql(self.table, list(self.columns), self.key)
+
+
+_POSTS = _Versioned(
+    "posts", ("site", "id"), tuple(POST_COLUMNS), "posts_fts", SEARCHABLE_FIELDS, since="last_changed_at",
+    touch=("removed_at", "etag", "last_modified"),
+)
+_ENTRIES = _Versioned(
+    "live_entries", ("site", "post_id", "entry_id"), tuple(LIVE_ENTRY_COLUMNS), "live_entries_fts", ("headline", "body_text"),
+    since="first_seen_at",
+)
+_UPSERTS = {record.table: record.upsert for record in (_POSTS, _ENTRIES)}
+
+
+def _write_version(
+    conn: sqlite3.Connection, record: _Versioned, key: list, form: dict, row: dict, now: str, stored: Callable[[], dict]
+) -> str:
+    """The one versioned write: ``"unchanged"`` (only last seen moves), ``"new"``, or
+    ``"updated"`` with the old values of the changed fields kept in ``revisions``.
+
+    ``form`` is the record's content in the shape its hash is taken of; ``stored()`` reads
+    the stored version in the same shape (called only when the content changed); ``row``
+    is what the table stores. The full-text row follows the content.
+    """
+    digest = content_hash(form)
+    previous = conn.execute(
+        f"SELECT content_hash, {record.since}, last_seen_at, first_seen_at FROM {record.table} WHERE {record.where}", key
+    ).fetchone()
+    if previous is not None and previous[0] == digest:
+        sets = ", ".join(f"{name} = ?" for name in ("last_seen_at", *record.touch))
+        conn.execute(
+            f"UPDATE {record.table} SET {sets} WHERE {record.where}", [now, *(row[name] for name in record.touch), *key]
+        )
+        return "unchanged"
+    old = None
+    if previous is not None:
+        old = stored()
+        changed = sorted(name for name in form if form[name] != old.get(name))
+        conn.execute(
+            "INSERT INTO revisions (site, post_id, entry_id, first_seen_at, last_seen_at, recorded_at, changed_fields, "
+            "old_values, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                key[0], key[1], key[2] if len(key) > 2 else None, previous[1], previous[2], now, json.dumps(changed),
+                json.dumps({name: old.get(name) for name in changed}, ensure_ascii=False), previous[0],
+            ],
+        )
+    row.update(content_hash=digest, first_seen_at=previous[3] if previous is not None else now, last_seen_at=now)
+    rowid = conn.execute(_UPSERTS[record.table], [row[name] for name in record.columns]).fetchone()[0]
+    _index_text(
+        conn, record.fts, record.searchable, rowid,
+        tuple(old[name] for name in record.searchable) if old is not None else None,
+        tuple(row[name] for name in record.searchable),
+    )
+    return "new" if previous is None else "updated"
+
+
 def save_post(db: sqlite_utils.Database, item: Any, now: str, failures_pending: bool = True) -> str:
     """Write one whole post; returns ``"new"``, ``"updated"`` or ``"unchanged"``.
 
@@ -175,14 +245,9 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str, failures_pending: 
     """
     post = _as_post(item)
     form = stored_form(item, post)
-    digest = content_hash(form)
     site, post_id = post["site"], post["id"]
     key = [site, post_id]
     conn = db.conn
-    previous = conn.execute(
-        "SELECT content_hash, last_changed_at, last_seen_at, first_seen_at FROM posts WHERE site = ? AND id = ?", key
-    ).fetchone()
-    etag, last_modified = post.get("etag"), post.get("last_modified")
     if failures_pending:
         conn.execute("DELETE FROM failures WHERE site = ? AND post_id = ?", key)
     if post.get("blog_zone") is not None:
@@ -190,30 +255,6 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str, failures_pending: 
             "INSERT OR IGNORE INTO post_blogs (site, post_id, blog_site, zone, first_seen_at) VALUES (?, ?, ?, ?, ?)",
             [*key, post.get("blog_site") or site, post["blog_zone"], now],
         )
-    if previous is not None and previous[0] == digest:
-        conn.execute(
-            "UPDATE posts SET last_seen_at = ?, removed_at = NULL, etag = ?, last_modified = ? WHERE site = ? AND id = ?",
-            [now, etag, last_modified, *key],
-        )
-        return "unchanged"
-    if previous is not None:
-        old = load_stored_form(db, site, post_id)
-        changed = sorted(name for name in form if form[name] != old.get(name))
-        conn.execute(
-            "INSERT INTO revisions (site, post_id, first_seen_at, last_seen_at, recorded_at, changed_fields, old_values, content_hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                site,
-                post_id,
-                previous[1],
-                previous[2],
-                now,
-                json.dumps(changed),
-                json.dumps({name: old.get(name) for name in changed}, ensure_ascii=False),
-                previous[0],
-            ],
-        )
-
     lead = next((image for image in form["images"] if image["is_lead"]), None) or {}
     row = {name: post.get(name) for name in POST_COLUMNS}
     row.update(
@@ -222,22 +263,13 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str, failures_pending: 
         lead_image_url=lead.get("url"),
         lead_image_caption=lead.get("caption"),
         lead_image_credit=lead.get("credit"),
-        content_hash=digest,
-        first_seen_at=previous[3] if previous is not None else now,
-        last_seen_at=now,
         last_changed_at=now,
         removed_at=None,
-        etag=etag,
-        last_modified=last_modified,
     )
-    rowid = conn.execute(_POST_UPSERT, [row[name] for name in _POST_INSERT_COLUMNS]).fetchone()[0]
-    _index_text(
-        conn, "posts_fts", SEARCHABLE_FIELDS, rowid,
-        tuple(old[name] for name in SEARCHABLE_FIELDS) if previous is not None else None,
-        tuple(row[name] for name in SEARCHABLE_FIELDS),
-    )
-
-    if previous is not None:
+    outcome = _write_version(conn, _POSTS, key, form, row, now, lambda: load_stored_form(db, site, post_id))
+    if outcome == "unchanged":
+        return outcome
+    if outcome == "updated":
         for table in ("images", "links", "embeds", "post_authors", "post_tags"):
             conn.execute(f"DELETE FROM [{table}] WHERE site = ? AND post_id = ?", key)
     for table, columns in _CHILD_COLUMNS.items():
@@ -250,57 +282,34 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str, failures_pending: 
                 f"INSERT OR IGNORE INTO [post_{name}] (site, post_id, {name[:-1]}_id) SELECT ?, ?, id FROM [{name}] WHERE name = ?",
                 [[*key, value] for value in form[name]],
             )
-    return "new" if previous is None else "updated"
+    return outcome
 
 
 _ENTRY_FIELDS = ("published_at", "headline", "body_text", "body_html", "links", "images", "url")
-_ENTRY_UPSERT = _upsert_sql("live_entries", list(LIVE_ENTRY_COLUMNS), ("site", "post_id", "entry_id"))
+_ENTRY_LISTS = ("links", "images")
 
 
 def save_entry(db: sqlite_utils.Database, item: Any, now: str) -> str:
     """Write one live blog entry; ``"new"``, ``"updated"`` (old values kept in revisions) or ``"unchanged"``."""
     entry = _as_post(item)
     form = {name: entry.get(name) for name in _ENTRY_FIELDS}
-    form["links"] = _child_rows(form["links"], "links")
-    form["images"] = _child_rows(form["images"], "images")
-    digest = content_hash(form)
-    conn = db.conn
+    for name in _ENTRY_LISTS:
+        form[name] = _child_rows(form[name], name)
     key = [entry["site"], entry["post_id"], entry["entry_id"]]
-    previous = conn.execute(
-        f"SELECT content_hash, first_seen_at, last_seen_at, {', '.join(_ENTRY_FIELDS)} FROM live_entries "
-        "WHERE site = ? AND post_id = ? AND entry_id = ?",
-        key,
-    ).fetchone()
-    if previous is not None and previous[0] == digest:
-        conn.execute("UPDATE live_entries SET last_seen_at = ? WHERE site = ? AND post_id = ? AND entry_id = ?", [now, *key])
-        return "unchanged"
-    stored = {name: form[name] for name in _ENTRY_FIELDS}
-    stored["links"] = json.dumps(form["links"], ensure_ascii=False)
-    stored["images"] = json.dumps(form["images"], ensure_ascii=False)
-    if previous is not None:
-        old = dict(zip(_ENTRY_FIELDS, previous[3:]))
-        changed = [name for name in _ENTRY_FIELDS if old[name] != stored[name]]
-        conn.execute(
-            "INSERT INTO revisions (site, post_id, entry_id, first_seen_at, last_seen_at, recorded_at, changed_fields, old_values, "
-            "content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [*key, previous[1], previous[2], now, json.dumps(changed), json.dumps({n: old[n] for n in changed}, ensure_ascii=False), previous[0]],
-        )
-    row = dict(
-        stored,
-        site=entry["site"],
-        post_id=entry["post_id"],
-        entry_id=entry["entry_id"],
-        position=None,
-        content_hash=digest,
-        first_seen_at=previous[1] if previous is not None else now,
-        last_seen_at=now,
-    )
-    rowid = conn.execute(_ENTRY_UPSERT, [row[name] for name in LIVE_ENTRY_COLUMNS]).fetchone()[0]
-    _index_text(
-        conn, "live_entries_fts", ("headline", "body_text"), rowid,
-        (old["headline"], old["body_text"]) if previous is not None else None, (row["headline"], row["body_text"]),
-    )
-    return "new" if previous is None else "updated"
+    row = dict(form, site=key[0], post_id=key[1], entry_id=key[2], position=None)
+    for name in _ENTRY_LISTS:
+        row[name] = json.dumps(form[name], ensure_ascii=False)
+
+    def stored() -> dict:
+        values = db.conn.execute(
+            f"SELECT {', '.join(_ENTRY_FIELDS)} FROM live_entries WHERE {_ENTRIES.where}", key
+        ).fetchone()
+        old = dict(zip(_ENTRY_FIELDS, values))
+        for name in _ENTRY_LISTS:
+            old[name] = json.loads(old[name] or "[]")
+        return old
+
+    return _write_version(db.conn, _ENTRIES, key, form, row, now, stored)
 
 
 def renumber_entries(db: sqlite_utils.Database, site: str, post_id: int, now: str, walk_complete: bool = False) -> None:

@@ -1,0 +1,54 @@
+"""Changes to the shape of archives made by earlier versions, as sqlite-utils ``Migrations``.
+
+``schema`` declares the tables every archive starts with; each change after it is a named
+migration here, applied once per archive (``_sqlite_migrations`` records which) inside the
+transaction that shapes the archive. Every migration also holds on an archive that already
+has what it makes: archives made before migrations were recorded went through some of them.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("pangea-archive")
+
+
+@MIGRATIONS(name="0001_full_text_kept_by_the_write_path")
+def _full_text_kept_by_the_write_path(db: sqlite_utils.Database) -> None:
+    # Archives of schema 1 kept their full-text tables with sqlite-utils' triggers. A
+    # trigger writing to FTS5 makes it flush its pending terms to disk at every row, which
+    # made the index cost twice the rest of a post; and the update trigger re-indexed a
+    # post whenever only its last_seen_at moved. The write path keeps the index instead.
+    for table in ("posts", "live_entries"):
+        for suffix in ("ai", "ad", "au"):
+            db.execute(f"DROP TRIGGER IF EXISTS [{table}_{suffix}]")
+
+
+@MIGRATIONS(name="0002_run_audit")
+def _run_audit(db: sqlite_utils.Database) -> None:
+    # What a run's audit found: how far the index walk went, the posts the index missed
+    # and the feed gave, and the audit's counts as JSON.
+    existing = db["crawl_runs"].columns_dict
+    for name, kind in (("index_walk", str), ("posts_missed_by_index", int), ("audit", str)):
+        if name not in existing:
+            db["crawl_runs"].add_column(name, kind)
+
+
+@MIGRATIONS(name="0003_identity_mismatches")
+def _identity_mismatches(db: sqlite_utils.Database) -> None:
+    # Pages that named another post, or a post of another site, as their own. Each was
+    # stored as the post the crawler asked for; what it claimed is kept here.
+    db["identity_mismatches"].create(
+        {
+            "site": str,
+            "post_id": int,
+            "claimed_by": str,
+            "claimed_url": str,
+            "fetched_url": str,
+            "first_seen_at": str,
+            "last_seen_at": str,
+        },
+        pk=("site", "post_id", "claimed_by"),
+        if_not_exists=True,
+    )
