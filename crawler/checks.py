@@ -7,7 +7,7 @@ import math
 from .storage import StorageError, check_archive, check_writable
 from .urls import is_index_url
 
-MODES = ("incremental", "full")
+MODES = ("incremental", "full", "reextract")
 
 
 class BadInput(Exception):
@@ -75,3 +75,11 @@ def check_archive_path(path, thorough: bool = True) -> None:
         check_archive(path, thorough=thorough)
     except StorageError as error:
         raise BadInput(str(error)) from None
+
+
+def check_warc(value: str, mode: str) -> str:
+    """``-a warc=PATH[,PATH...]``: WARC files or folders to re-extract from (mode=reextract only)."""
+    value = (value or "").strip()
+    if value and mode != "reextract":
+        raise BadInput("-a warc=... names the WARC files of a re-extraction: give it with -a mode=reextract")
+    return value

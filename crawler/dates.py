@@ -27,3 +27,13 @@ def to_utc_iso(value: str | None, assume_tz=timezone.utc) -> str | None:
 
 def utc_now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def warc_date_to_iso(value: str) -> str:
+    """A WARC-Date (``2026-11-25T20:44:03Z``) in the archive's form (``...+00:00``)."""
+    return datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc).isoformat()
+
+
+def iso_to_warc_date(value: str) -> str:
+    """The archive's UTC form back to a WARC-Date."""
+    return value[:19] + "Z"

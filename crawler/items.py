@@ -40,9 +40,12 @@ def _extracted(default=None, *, kind: str = "", hashed: bool = True, searchable:
     return field(default=default, metadata=metadata)
 
 
-def _added(default=None):
-    """A field the spider and the pipelines set, not the page parser; never hashed."""
-    return field(default=default, metadata={"extracted": False, "kind": "", "hashed": False, "searchable": False})
+def _added(default=None, *, column: bool = True):
+    """A field the spider and the pipelines set, not the page parser; never hashed.
+    ``column=False``: the store uses it, but ``posts`` has no column of it."""
+    return field(
+        default=default, metadata={"extracted": False, "kind": "", "hashed": False, "searchable": False, "column": column}
+    )
 
 
 @dataclass
@@ -75,6 +78,10 @@ class Post:
     fetched_url: str | None = _added()
     etag: str | None = _added()
     last_modified: str | None = _added()
+    # The WARC record holding the bytes this version was read from (``captures``).
+    capture_id: str | None = _added()
+    # When the page was fetched (its WARC-Date): the time the store records the post at.
+    fetched_at: str | None = _added(column=False)
 
 
 def _post_fields(**wanted) -> tuple[str, ...]:
@@ -154,6 +161,7 @@ class LiveEntry:
     url: str | None = None
     links: list[Link] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
+    fetched_at: str | None = None  # when the page holding it was fetched
 
 
 @dataclass

@@ -28,6 +28,7 @@ from .items import (
 )
 from .run import RunFacts, run_started
 from .runbook import RunBook
+from .warc import capture_written
 from .text import clean_body_text, clean_text, split_keywords, word_count
 from .urls import absolute_url
 
@@ -123,6 +124,8 @@ class SQLitePipeline:
         self.flush_seconds = 2.0
         self.db = None
         self.book = RunBook(crawler.stats, path)
+        self.cause = "site"  # who changes a stored version: the site, or a re-extraction's parser
+        self.captures: list[dict] = []  # rows of ``captures``, written before the items read from them
         self.pending: list = []
         self.last_flush = time.monotonic()
         self.outcomes: Counter[str] = Counter()
@@ -139,6 +142,7 @@ class SQLitePipeline:
         # The run's row is opened with the run's facts, and closed when the crawl's finish
         # reason is known.
         crawler.signals.connect(pipeline.run_started, signal=run_started)
+        crawler.signals.connect(pipeline.capture_written, signal=capture_written)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -152,6 +156,11 @@ class SQLitePipeline:
     def run_started(self, facts: RunFacts) -> None:
         """The run opens (the spider's ``run_started``): its book gets the run's facts."""
         self.book.open(self.db, facts)
+        if facts.arguments.mode == "reextract":
+            self.cause = "parser"
+
+    def capture_written(self, capture) -> None:
+        self.captures.append(capture.row())
 
     def process_item(self, item):
         if self.write_error is not None:
@@ -163,11 +172,12 @@ class SQLitePipeline:
         return item
 
     def flush(self) -> None:
-        if not self.pending or self.write_error is not None:
+        if not (self.pending or self.captures) or self.write_error is not None:
             return
         now = utc_now_iso()
         try:
             with storage.batch(self.db):
+                storage.save_captures(self.db, self.captures)
                 self.failures_pending = storage.has_failures(self.db)
                 outcomes = [self._save(item, now) for item in self.pending]
         except (sqlite3.OperationalError, sqlite3.DatabaseError) as error:
@@ -179,6 +189,7 @@ class SQLitePipeline:
             self.outcomes[outcome] += 1
             self.stats.inc_value(f"pangea/{_STAT_NAMES.get(outcome, 'posts_' + outcome)}")
         self.pending = []
+        self.captures = []
         self.last_flush = time.monotonic()
 
     def _save(self, item, now: str) -> str:
@@ -186,7 +197,7 @@ class SQLitePipeline:
             storage.record_listing(self.db, site=item.site, post_id=item.post_id, blog_site=item.blog_site, zone=item.zone, now=now)
             return "listed"
         if isinstance(item, LiveEntry):
-            return "entry_" + storage.save_entry(self.db, item, now)
+            return "entry_" + storage.save_entry(self.db, item, item.fetched_at or now, self.cause)
         if isinstance(item, IdentityMismatch):
             storage.record_identity_mismatch(
                 self.db, site=item.site, post_id=item.post_id, claimed_by=item.claimed_by, claimed_url=item.claimed_url,
@@ -215,7 +226,9 @@ class SQLitePipeline:
                 return "removed" if storage.mark_removed(self.db, item.site, item.id, now) else "unchanged"
             storage.mark_unchanged(self.db, item.site, item.id, now)
             return "unchanged"
-        return storage.save_post(self.db, item, now, failures_pending=self.failures_pending)
+        # A post is recorded at the time its page was fetched (its WARC-Date), so that an
+        # archive rebuilt from the WARC files says what the crawled one says.
+        return storage.save_post(self.db, item, item.fetched_at or now, failures_pending=self.failures_pending, cause=self.cause)
 
     def write_failed(self, error: Exception) -> None:
         """The archive cannot be written: the batch is rolled back whole, nothing more is

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field, fields
 
-from .checks import BadInput, check_mode, check_recheck_days, check_render, check_start_url, check_via
+from .checks import BadInput, check_mode, check_recheck_days, check_render, check_start_url, check_via, check_warc
 from .storage import CrawlState
 from .urls import site_key, site_of, zone_id_from_url
 
@@ -29,6 +29,7 @@ class CrawlArguments:
     recheck_days: float = 3.0
     render: str = "auto"
     via: str = "index"
+    warc: str = ""  # mode=reextract: WARC files or folders to read (by default the archive's own)
 
     @classmethod
     def parse(
@@ -38,6 +39,7 @@ class CrawlArguments:
         recheck_days: str | float = "3",
         render: str = "auto",
         via: str = "index",
+        warc: str = "",
     ) -> "CrawlArguments":
         """The arguments as given with ``-a``, checked; ``BadInput`` says what is wrong."""
         return cls(
@@ -46,6 +48,7 @@ class CrawlArguments:
             recheck_days=check_recheck_days(recheck_days),
             render=check_render(render),
             via=check_via(via),
+            warc=check_warc(warc, check_mode(mode)),
         )
 
     @property
@@ -94,3 +97,5 @@ class RunFacts:
     # What the archive holds, read by the store when the run opens (the archive is opened
     # once per run, by the store): stored posts, the recheck window, failures, live blogs.
     state: CrawlState = field(default_factory=CrawlState)
+    # The run's row in ``crawl_runs``, once the store has opened it.
+    run_id: int | None = None

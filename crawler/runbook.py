@@ -47,6 +47,7 @@ class RunBook:
         since = (datetime.now(timezone.utc) - timedelta(days=arguments.recheck_days)).replace(microsecond=0).isoformat()
         facts.state = storage.crawl_state(db, arguments.site, arguments.zone, since)
         self.run_id = storage.start_run(db, mode=arguments.mode, start_url=arguments.start_url, now=utc_now_iso())
+        facts.run_id = self.run_id
 
     def close_failed(self, db: sqlite_utils.Database, reason: str, message: str) -> None:
         """Close the row of a run whose writes failed, if the archive can still take it; a
@@ -125,6 +126,9 @@ class RunBook:
             index_walk=index_walk,
             posts_missed_by_index=audit_counts.get("posts_missed_by_index", 0),
             audit=json.dumps(audit_counts, sort_keys=True),
+            warc_files=json.dumps(
+                [row[0] for row in db.execute("SELECT DISTINCT warc_file FROM captures WHERE run_id = ? ORDER BY 1", [self.run_id])]
+            ) if self.stats.get_value("pangea/warc/bytes") else None,
             message="; ".join(messages + [f"audit: {line}" for line in recovered]) or None,
         )
         total = db.execute("SELECT count(*) FROM posts").fetchone()[0]

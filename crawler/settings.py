@@ -43,6 +43,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SiteOnlyMiddleware": 10,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # Every response as the site sent it, to WARC files (crawler.warc): below the redirect
+    # (600) and decompression (590) middlewares, it sees redirects and encoded bodies.
+    "crawler.warc.WarcMiddleware": 650,
 }
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
@@ -99,6 +102,11 @@ STORE_BATCH_SIZE = 50
 # A size the archive may not grow past, in MB (0: no limit; the disk's own size is the
 # limit then). A run that reaches it stops at that write, exactly as on a full disk.
 ARCHIVE_MAX_MB = 0
+# Every page as it was served, in WARC files beside the archive (``<SQLITE_PATH>.warc/``
+# unless WARC_DIR says where), a new file at each run and at WARC_MAX_BYTES.
+WARC_ENABLED = True
+WARC_DIR = ""
+WARC_MAX_BYTES = 1_000_000_000
 # A line of progress every so many seconds on long crawls.
 PROGRESS_INTERVAL = 30.0
 

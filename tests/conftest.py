@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -38,6 +39,38 @@ def copy_archive(source: Path, target: Path) -> Path:
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
     return target
+
+
+# Tables (and columns) that describe a run rather than what the site served: a rebuild
+# from WARC files has its own.
+RUN_TABLES = {"crawl_runs", "_sqlite_migrations"}
+RUN_COLUMNS = {"blogs": {"last_run_at", "index_complete_at"}, "live_blogs": {"last_seen_at", "walk_complete_at"},
+               "revisions": {"id"}}
+
+
+def archive_tables(db_path: Path) -> dict[str, list[dict]]:
+    """Every table of an archive as sorted rows, to compare two archives table by table:
+    author and tag ids (given in the order posts came in) replaced by their names, the
+    full-text tables left to their integrity check, and the run's own records left out."""
+    db = sqlite_utils.Database(db_path)
+    try:
+        names = {name: {row["id"]: row["name"] for row in db[name].rows} for name in ("authors", "tags")}
+        tables = {}
+        for table in db.table_names():
+            if table in RUN_TABLES or "_fts" in table:
+                continue
+            dropped = RUN_COLUMNS.get(table, set()) | ({"id"} if table in names else set())
+            found = []
+            for row in db[table].rows:
+                row = {k: v for k, v in row.items() if k not in dropped}
+                for column, kind in (("author_id", "authors"), ("tag_id", "tags")):
+                    if column in row:
+                        row[column] = names[kind][row[column]]
+                found.append(row)
+            tables[table] = sorted(found, key=lambda r: json.dumps(r, sort_keys=True, default=str))
+        return tables
+    finally:
+        db.close()
 
 
 def rows(db_path: Path, sql: str, params=()) -> list[dict]:

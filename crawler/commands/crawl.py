@@ -13,12 +13,15 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from ..checks import BadInput, check_archive_path
+from ..replay import warc_files
 from ..run import parse_arguments
+from ..warc import default_warc_dir
 from ..storage import RunLock, StorageError
 
 EXIT_FAILED = 1
@@ -33,8 +36,10 @@ class Command(ScrapyCrawlCommand):
         before it prints a line): bad input is one line and exit 2, and writes nothing."""
         super().process_options(args, opts)
         try:
-            parse_arguments(opts.spargs)
+            arguments = parse_arguments(opts.spargs)
             path = self.settings.get("SQLITE_PATH")
+            if arguments.mode == "reextract":
+                self.replay_from_warc(arguments, path)
             # Reads only: a damaged archive, or another application's database, is left as it is.
             check_archive_path(path)
             # Then the lock: a run that finds another one running writes nothing.
@@ -45,6 +50,29 @@ class Command(ScrapyCrawlCommand):
                 self.lock.release()
             print(f"error: {error}", file=sys.stderr)
             raise SystemExit(EXIT_BAD_INPUT) from None
+
+    def replay_from_warc(self, arguments, path) -> None:
+        """A re-extraction reads the WARC files (the archive's own unless ``-a warc=``
+        names others) through the replay handler: nothing goes to the network, and no
+        WARC file is written."""
+        given = [Path(p) for p in arguments.warc.split(",") if p.strip()] or [default_warc_dir(path)]
+        missing = [str(p) for p in given if not p.exists()]
+        if missing:
+            raise BadInput(f"no WARC files at {', '.join(missing)}: give them with -a warc=PATH (a file or a folder)")
+        if not warc_files(given):
+            raise BadInput(f"{', '.join(map(str, given))} holds no .warc.gz or .warc file")
+        replay = "crawler.replay.WarcReplayHandler"
+        for name, value in (
+            ("DOWNLOAD_HANDLERS", {"http": replay, "https": replay}),
+            ("WARC_REPLAY_PATHS", [str(p) for p in given]),
+            ("WARC_ENABLED", False),
+            ("ROBOTSTXT_OBEY", False),
+            ("AUTOTHROTTLE_ENABLED", False),
+            ("DOWNLOAD_DELAY", 0),
+            ("CONCURRENT_REQUESTS", 32),
+            ("CONCURRENT_REQUESTS_PER_DOMAIN", 32),
+        ):
+            self.settings.set(name, value, priority="cmdline")
 
     def run(self, args, opts) -> None:
         if len(args) != 1:

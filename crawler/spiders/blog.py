@@ -39,9 +39,11 @@ from ..pages.index import IndexPage
 from ..pages.liveblog import LiveBlogPage
 from ..pages.post import PostPage
 from ..rendering import page_pool, render_meta
+from ..replay import replay_index
 from ..run import CrawlArguments, RunFacts, run_started
 from ..text import word_count
-from ..urls import canonical_post_url, on_host_of, site_of
+from ..urls import article_id_from_url, canonical_post_url, is_post_url, on_host_of, site_key, site_of
+from ..warc import dom_read
 from .decisions import (
     INDEX_PRIORITY,
     POST_PRIORITY,
@@ -59,12 +61,15 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
     name = "blog"
 
     def __init__(self, *args, **kwargs):
-        arguments = {name: kwargs.pop(name) for name in ("start_url", "mode", "recheck_days", "render", "via") if name in kwargs}
+        arguments = {name: kwargs.pop(name) for name in ("start_url", "mode", "recheck_days", "render", "via", "warc") if name in kwargs}
         super().__init__(*args, **kwargs)
         self.arguments = CrawlArguments.parse(**arguments)
         self.facts = RunFacts(self.arguments)
         self.start_url = self.arguments.start_url
-        self.mode = self.arguments.mode
+        # A re-extraction walks like a full run (every index page, every post), over the
+        # WARC files instead of the site.
+        self.reextract = self.arguments.mode == "reextract"
+        self.mode = "full" if self.reextract else self.arguments.mode
         self.render = self.arguments.render
         self.via = self.arguments.via
         self.recheck_days = self.arguments.recheck_days
@@ -114,7 +119,7 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
         self.logger.info(
             "%s run: %d posts stored, %d in the %g-day recheck window, %d pages to try again, "
             "index walked to its end before: %s",
-            self.mode,
+            self.arguments.mode,
             len(self.state.known),
             len(self.state.recheck),
             self.recheck_days,
@@ -128,6 +133,14 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
             yield scrapy.Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=self.fetch_failed)
         else:
             yield self.index_request(self.start_url, list_paths=None)
+        if self.reextract:
+            # Every post page the WARC files hold, whether the index still lists it or not.
+            for url in sorted(replay_index(self.crawler).plain):
+                post_id = article_id_from_url(url)
+                if post_id is not None and site_key(url) == self.site and post_id not in self.seen_ids and is_post_url(url):
+                    self.seen_ids.add(post_id)
+                    yield self.post_request(url, post_id)
+            return
         for post_id, url in self.state.failed_posts.items():
             if post_id not in self.seen_ids:
                 self.seen_ids.add(post_id)
@@ -281,13 +294,19 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
 
     async def parse_post(self, response, post_id: int):
         stats = self.crawler.stats
+        # Read in the browser: live, from its page; in a re-extraction, the DOM kept then.
+        rendered = bool(response.meta.get("playwright"))
         page = response.meta.get("playwright_page")
-        if page is not None:
+        if rendered:
             stats.inc_value("pangea/pages_rendered")
-            try:
-                html = await page.content()
-            finally:
-                await self.pages.release(response.request, page)
+            if page is not None:
+                try:
+                    html = await page.content()
+                finally:
+                    await self.pages.release(response.request, page)
+                self.crawler.signals.send_catch_log(signal=dom_read, request=response.request, html=html)
+            else:
+                html = response.text
         elif response.status == 304:
             self.outstanding.pop(post_id, None)
             yield PostStatus(id=post_id, url=response.url, status="unchanged", site=self.known_site(post_id))
@@ -315,7 +334,7 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
                 yield item
             return
         live = LiveBlogPage(post_page)
-        if not post_page.markup_body_text and page is None and not live.is_live_blog and not post_page.is_media_page:
+        if not post_page.markup_body_text and not rendered and not live.is_live_blog and not post_page.is_media_page:
             # The body is empty without JavaScript: a browser may show it.
             if self.render == "never":
                 for item in self.give_up(response.request, "its body needs a browser (render=never)"):
@@ -343,12 +362,14 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
             )
         post.blog_zone = self.zone
         post.blog_site = self.site
-        if page is None:
+        post.capture_id = response.meta.get("warc_capture")
+        post.fetched_at = response.meta.get("fetched_at")
+        if not rendered:
             post.etag = response.headers.get("ETag", b"").decode("latin-1") or None
             post.last_modified = response.headers.get("Last-Modified", b"").decode("latin-1") or None
         yield post
         if live.is_live_blog:
-            for item in self.live_entries(live):
+            for item in self.live_entries(live, post.fetched_at):
                 yield item
 
     def known_site(self, post_id: int) -> str:

@@ -18,7 +18,7 @@ class LiveBlogMixin:
     """The blog spider's live blog pages."""
 
     # --- live blogs -----------------------------------------------------------------------
-    def live_entries(self, live: LiveBlogPage):
+    def live_entries(self, live: LiveBlogPage, fetched_at: str | None = None):
         """A live blog page's entries, and its older page when the run still needs it.
 
         Older pages are read while the page shows no stored entry (new entries go on),
@@ -32,6 +32,7 @@ class LiveBlogMixin:
                 stats.inc_value(f"pangea/audit/{name}", count)
         entries = live.entries
         for entry in entries:
+            entry.fetched_at = fetched_at
             yield entry
         post_id = live.post_id
         known = self.state.live_entries.get(post_id, set())
@@ -66,4 +67,4 @@ class LiveBlogMixin:
         if not live.entries:
             yield from self.retry_or_give_up(response, "live blog page lists no entries")
             return
-        yield from self.live_entries(live)
+        yield from self.live_entries(live, response.meta.get("fetched_at"))

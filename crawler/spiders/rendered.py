@@ -8,6 +8,7 @@ import scrapy
 from ..pages.index import IndexPage
 from ..rendering import load_everything, render_meta
 from ..urls import article_id_from_url
+from ..warc import dom_read
 from .decisions import INDEX_PRIORITY
 
 
@@ -31,7 +32,8 @@ class RenderedIndexMixin:
         until it brings only stored posts."""
         stats = self.crawler.stats
         stats.inc_value("pangea/pages_rendered")
-        page = response.meta["playwright_page"]
+        # In a re-extraction there is no page: the DOM kept is the one read after the clicks.
+        page = response.meta.get("playwright_page")
         listed = 0
 
         def newest_batch_is_stored(html: str) -> bool:
@@ -45,17 +47,22 @@ class RenderedIndexMixin:
 
         clicks, outcome = 0, "ended"
         try:
-            html = await page.content()
+            html = await page.content() if page is not None else response.text
             index = IndexPage(response.url, html, list_paths=list_paths)
             # In the browser, a control without a link is clicked, as a reader would.
             clicking = index.has_load_more and not index.next_page_link
-            if clicking:
+            if clicking and page is not None:
                 clicks, outcome = await load_everything(
                     page, stop=newest_batch_is_stored, wait_seconds=self.crawler.settings.getfloat("LOAD_MORE_WAIT_SECONDS", 30.0)
                 )
                 html = await page.content()
+            elif clicking:
+                outcome = "limit"  # the kept DOM still shows the control: the walk did not end there
         finally:
-            await self.pages.release(response.request, page, reuse=False)  # a long list: not kept
+            if page is not None:
+                await self.pages.release(response.request, page, reuse=False)  # a long list: not kept
+        if page is not None:
+            self.crawler.signals.send_catch_log(signal=dom_read, request=response.request, html=html)
         if not clicking:
             for item in self.follow_index(response, index, list_paths):
                 yield item

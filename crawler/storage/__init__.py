@@ -30,12 +30,14 @@ from .state import (
     count_failures,
     crawl_state,
     has_failures,
+    latest_captures,
     missing_field_counts,
     record_failure,
     record_identity_mismatch,
     record_listing,
     resolve_index_failures,
     save_blog,
+    save_captures,
 )
 from .writes import (
     FTS_TABLES,
@@ -55,7 +57,7 @@ __all__ = [
     "APPLICATION_ID", "CRAWL_RUN_COLUMNS", "MIGRATIONS", "FTS_TABLES", "LIVE_ENTRY_COLUMNS", "POST_COLUMNS", "SCHEMA_VERSION", "VIEWS",
     "CrawlState", "KnownPost", "RunLock", "StorageError",
     "batch", "check_archive", "check_writable", "content_hash", "count_failures", "crawl_state", "ensure_db_shape",
-    "finish_run", "has_failures", "load_stored_form", "mark_removed", "mark_unchanged", "missing_field_counts", "open_db",
+    "finish_run", "has_failures", "latest_captures", "load_stored_form", "mark_removed", "mark_unchanged", "missing_field_counts", "open_db",
     "record_failure", "record_identity_mismatch", "record_listing", "renumber_entries", "resolve_index_failures",
-    "save_blog", "save_entry", "save_post", "search_index_problems", "start_run", "stored_form",
+    "save_blog", "save_captures", "save_entry", "save_post", "search_index_problems", "start_run", "stored_form",
 ]

@@ -52,3 +52,36 @@ def _identity_mismatches(db: sqlite_utils.Database) -> None:
         pk=("site", "post_id", "claimed_by"),
         if_not_exists=True,
     )
+
+
+@MIGRATIONS(name="0004_captures")
+def _captures(db: sqlite_utils.Database) -> None:
+    # Where each page the crawl read is kept in the WARC files beside the archive, and which
+    # capture each stored version of a post came from. A revision says whether the site
+    # edited the post or a re-extraction (a new parser over the same capture) changed it.
+    db["captures"].create(
+        {
+            "record_id": str,
+            "run_id": int,
+            "warc_file": str,
+            "offset": int,
+            "length": int,
+            "warc_type": str,
+            "url": str,
+            "fetched_at": str,
+            "status": int,
+            "payload_digest": str,
+            "refers_to": str,
+        },
+        pk="record_id",
+        if_not_exists=True,
+    )
+    db["captures"].create_index(["url"], if_not_exists=True)
+    for table, name, kind in (
+        ("posts", "capture_id", str),
+        ("revisions", "capture_id", str),
+        ("revisions", "cause", str),
+        ("crawl_runs", "warc_files", str),
+    ):
+        if name not in db[table].columns_dict:
+            db[table].add_column(name, kind)

@@ -47,7 +47,11 @@ CHILD_COLUMNS: dict[str, dict[str, type]] = {"images": _columns(Image), "links":
 POST_COLUMNS: dict[str, type] = {
     "site": str,
     "id": int,
-    **{name: kind for name, kind in _columns(Post).items() if name not in CHILD_COLUMNS},
+    **{
+        f.name: _column_type(str(f.type))
+        for f in fields(Post)
+        if f.name not in CHILD_COLUMNS and f.metadata.get("column", True)
+    },
     "lead_image_url": str,
     "lead_image_caption": str,
     "lead_image_credit": str,

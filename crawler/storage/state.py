@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from ..dates import iso_to_warc_date
+
 
 @dataclass
 class KnownPost:
@@ -32,6 +34,9 @@ class CrawlState:
     # Live blogs: the entries stored of each, and whether a run read them all once.
     live_entries: dict[int, set[int]] = field(default_factory=dict)
     live_walk_complete: set[int] = field(default_factory=set)
+    # The latest capture holding each URL's payload in the WARC files: (record id, payload
+    # digest, WARC-Date); a page fetched again with the same payload is a revisit of it.
+    captures: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
 def crawl_state(db: sqlite_utils.Database, site: str, zone: int | None, recheck_since: str) -> CrawlState:
@@ -65,7 +70,29 @@ def crawl_state(db: sqlite_utils.Database, site: str, zone: int | None, recheck_
             state.failed_posts[post_id] = url
         elif kind == "index":
             state.failed_index_pages.append(url)
+    state.captures = latest_captures(db)
     return state
+
+
+def latest_captures(db: sqlite_utils.Database) -> dict[str, tuple[str, str, str]]:
+    """Per URL, the latest WARC response that holds a 200 payload."""
+    return {
+        url: (record_id, digest, iso_to_warc_date(fetched_at))
+        for url, record_id, digest, fetched_at, _ in db.execute(
+            "SELECT url, record_id, payload_digest, fetched_at, max(fetched_at || record_id) FROM captures "
+            "WHERE warc_type = 'response' AND status = 200 GROUP BY url"
+        )
+    }
+
+
+def save_captures(db: sqlite_utils.Database, rows: list[dict]) -> None:
+    """Rows of ``captures`` (each WARC record once, whoever announces it again)."""
+    if rows:
+        columns = list(rows[0])
+        db.conn.executemany(
+            f"INSERT OR IGNORE INTO captures ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [[row[c] for c in columns] for row in rows],
+        )
 
 
 def has_failures(db: sqlite_utils.Database) -> bool:

@@ -78,12 +78,20 @@ def content_hash(form: dict) -> str:
 
 
 def _upsert_sql(table: str, columns: list[str], key: tuple[str, ...]) -> str:
-    """Insert a row, or update it in place (all but its key and first_seen_at); its rowid back."""
+    """Insert a row, or update it in place (all but its key and first_seen_at); its rowid back.
+
+    Last seen never moves back, and a removal seen after the fetch stays: a re-extraction
+    stores pages fetched before what the archive already knows of them.
+    """
     kept = (*key, "first_seen_at")
+    special = {
+        "last_seen_at": f"max(coalesce({table}.last_seen_at, ''), excluded.last_seen_at)",
+        "removed_at": f"CASE WHEN {table}.removed_at > excluded.last_seen_at THEN {table}.removed_at ELSE excluded.removed_at END",
+    }
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
         f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
-        + ", ".join(f"{name} = excluded.{name}" for name in columns if name not in kept)
+        + ", ".join(f"{name} = {special.get(name, f'excluded.{name}')}" for name in columns if name not in kept)
         + " RETURNING rowid"
     )
 
@@ -172,6 +180,7 @@ class _Versioned:
     searchable: tuple[str, ...]
     since: str  # a revision's first_seen_at: when the version it keeps first stood
     touch: tuple[str, ...] = ()  # columns refreshed when the content is unchanged
+    has_capture: bool = False  # versions name the WARC capture they were read from
 
     @property
     def where(self) -> str:
@@ -184,7 +193,7 @@ class _Versioned:
 
 _POSTS = _Versioned(
     "posts", ("site", "id"), tuple(POST_COLUMNS), "posts_fts", SEARCHABLE_FIELDS, since="last_changed_at",
-    touch=("removed_at", "etag", "last_modified"),
+    touch=("etag", "last_modified"), has_capture=True,
 )
 _ENTRIES = _Versioned(
     "live_entries", ("site", "post_id", "entry_id"), tuple(LIVE_ENTRY_COLUMNS), "live_entries_fts", ("headline", "body_text"),
@@ -194,24 +203,30 @@ _UPSERTS = {record.table: record.upsert for record in (_POSTS, _ENTRIES)}
 
 
 def _write_version(
-    conn: sqlite3.Connection, record: _Versioned, key: list, form: dict, row: dict, now: str, stored: Callable[[], dict]
+    conn: sqlite3.Connection, record: _Versioned, key: list, form: dict, row: dict, now: str, stored: Callable[[], dict],
+    cause: str = "site",
 ) -> str:
     """The one versioned write: ``"unchanged"`` (only last seen moves), ``"new"``, or
     ``"updated"`` with the old values of the changed fields kept in ``revisions``.
 
     ``form`` is the record's content in the shape its hash is taken of; ``stored()`` reads
     the stored version in the same shape (called only when the content changed); ``row``
-    is what the table stores. The full-text row follows the content.
+    is what the table stores. The full-text row follows the content. ``cause`` says who
+    changed a version: ``site`` (an edit) or ``parser`` (a re-extraction of the same capture).
     """
     digest = content_hash(form)
+    capture = ", capture_id" if record.has_capture else ", NULL"
     previous = conn.execute(
-        f"SELECT content_hash, {record.since}, last_seen_at, first_seen_at FROM {record.table} WHERE {record.where}", key
+        f"SELECT content_hash, {record.since}, last_seen_at, first_seen_at{capture} FROM {record.table} WHERE {record.where}", key
     ).fetchone()
     if previous is not None and previous[0] == digest:
-        sets = ", ".join(f"{name} = ?" for name in ("last_seen_at", *record.touch))
-        conn.execute(
-            f"UPDATE {record.table} SET {sets} WHERE {record.where}", [now, *(row[name] for name in record.touch), *key]
-        )
+        sets = ["last_seen_at = max(coalesce(last_seen_at, ''), ?)", *(f"{name} = ?" for name in record.touch)]
+        values = [now, *(row[name] for name in record.touch)]
+        if "removed_at" in record.columns:
+            # Seen again after its removal: back. A re-extraction of an older page leaves it removed.
+            sets.append("removed_at = CASE WHEN removed_at > ? THEN removed_at ELSE NULL END")
+            values.append(now)
+        conn.execute(f"UPDATE {record.table} SET {', '.join(sets)} WHERE {record.where}", [*values, *key])
         return "unchanged"
     old = None
     if previous is not None:
@@ -219,10 +234,10 @@ def _write_version(
         changed = sorted(name for name in form if form[name] != old.get(name))
         conn.execute(
             "INSERT INTO revisions (site, post_id, entry_id, first_seen_at, last_seen_at, recorded_at, changed_fields, "
-            "old_values, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "old_values, content_hash, capture_id, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 key[0], key[1], key[2] if len(key) > 2 else None, previous[1], previous[2], now, json.dumps(changed),
-                json.dumps({name: old.get(name) for name in changed}, ensure_ascii=False), previous[0],
+                json.dumps({name: old.get(name) for name in changed}, ensure_ascii=False), previous[0], previous[4], cause,
             ],
         )
     row.update(content_hash=digest, first_seen_at=previous[3] if previous is not None else now, last_seen_at=now)
@@ -235,7 +250,7 @@ def _write_version(
     return "new" if previous is None else "updated"
 
 
-def save_post(db: sqlite_utils.Database, item: Any, now: str, failures_pending: bool = True) -> str:
+def save_post(db: sqlite_utils.Database, item: Any, now: str, failures_pending: bool = True, cause: str = "site") -> str:
     """Write one whole post; returns ``"new"``, ``"updated"`` or ``"unchanged"``.
 
     A changed post keeps its old values in ``revisions``: which fields changed, their old
@@ -266,7 +281,7 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str, failures_pending: 
         last_changed_at=now,
         removed_at=None,
     )
-    outcome = _write_version(conn, _POSTS, key, form, row, now, lambda: load_stored_form(db, site, post_id))
+    outcome = _write_version(conn, _POSTS, key, form, row, now, lambda: load_stored_form(db, site, post_id), cause)
     if outcome == "unchanged":
         return outcome
     if outcome == "updated":
@@ -289,7 +304,7 @@ _ENTRY_FIELDS = ("published_at", "headline", "body_text", "body_html", "links", 
 _ENTRY_LISTS = ("links", "images")
 
 
-def save_entry(db: sqlite_utils.Database, item: Any, now: str) -> str:
+def save_entry(db: sqlite_utils.Database, item: Any, now: str, cause: str = "site") -> str:
     """Write one live blog entry; ``"new"``, ``"updated"`` (old values kept in revisions) or ``"unchanged"``."""
     entry = _as_post(item)
     form = {name: entry.get(name) for name in _ENTRY_FIELDS}
@@ -309,7 +324,7 @@ def save_entry(db: sqlite_utils.Database, item: Any, now: str) -> str:
             old[name] = json.loads(old[name] or "[]")
         return old
 
-    return _write_version(db.conn, _ENTRIES, key, form, row, now, stored)
+    return _write_version(db.conn, _ENTRIES, key, form, row, now, stored, cause)
 
 
 def renumber_entries(db: sqlite_utils.Database, site: str, post_id: int, now: str, walk_complete: bool = False) -> None:

@@ -1,0 +1,184 @@
+"""Re-extraction (``-a mode=reextract``): the crawl runs again over its own WARC files.
+
+``WarcIndex`` reads the files once (warcio): per URL, the latest response holding a page
+(the latest of any status when none does) and the latest DOM read in the browser. The
+download handler answers every request from it, the plain and the rendered alike, and
+never touches the network: a request for a page that is not in the files fails as a
+page that could not be fetched. A damaged or truncated file is reported in one line,
+and the records before the damage are used.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
+from scrapy.http import Headers
+from scrapy.responsetypes import responsetypes
+from warcio.archiveiterator import ArchiveIterator
+
+from .dates import warc_date_to_iso
+from .warc import Capture, capture_written
+
+logger = logging.getLogger(__name__)
+
+PAYLOAD_TYPES = ("response", "revisit", "conversion", "resource")
+
+
+class NotCaptured(Exception):
+    """A page the WARC files do not hold."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    path: Path
+    offset: int
+    length: int
+    record_id: str
+    warc_type: str
+    url: str
+    date: str
+    status: int | None
+    order: int  # the record's place across all the files read: later is newer at equal dates
+
+
+def warc_files(paths: list[Path]) -> list[Path]:
+    """The WARC files named: files as they are, folders by their ``*.warc.gz`` / ``*.warc``."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.name.endswith((".warc.gz", ".warc"))))
+        elif path.exists():
+            found.append(path)
+    return found
+
+
+class WarcIndex:
+    def __init__(self, paths: list[Path]):
+        self.files = warc_files(paths)
+        self.plain: dict[str, Stored] = {}
+        self.rendered: dict[str, Stored] = {}
+        self.captures: list[Capture] = []
+        self.problems: list[str] = []
+        self.records = 0
+        order = 0
+        for path in self.files:
+            run_id = None
+            read = 0
+            try:
+                with path.open("rb") as stream:
+                    records = ArchiveIterator(stream)
+                    for record in records:
+                        kind = record.rec_type
+                        headers = record.rec_headers
+                        if kind == "warcinfo":
+                            match = re.search(rb"isPartOf: run (\d+)", record.content_stream().read())
+                            run_id = int(match.group(1)) if match else None
+                            continue
+                        if kind not in PAYLOAD_TYPES:
+                            continue
+                        status = int(record.http_headers.get_statuscode()) if record.http_headers is not None else None
+                        # The offset is known now; the length once the iterator has passed the record.
+                        offset = records.get_record_offset()
+                        records.read_to_end(record)
+                        length = records.get_record_length()
+                        order += 1
+                        read += 1
+                        url = headers.get_header("WARC-Target-URI")
+                        stored = Stored(
+                            path, offset, length, headers.get_header("WARC-Record-ID"), kind, url,
+                            headers.get_header("WARC-Date"), status, order,
+                        )
+                        self._keep(stored)
+                        self.captures.append(
+                            Capture(
+                                record_id=stored.record_id, run_id=run_id, warc_file=path.name, offset=offset,
+                                length=length, warc_type=kind, url=url, fetched_at=warc_date_to_iso(stored.date),
+                                status=status, payload_digest=headers.get_header("WARC-Payload-Digest"),
+                                refers_to=headers.get_header("WARC-Refers-To"),
+                            )
+                        )
+            except Exception as error:  # warcio and zlib raise many kinds for a damaged file
+                first = str(error).splitlines()[0] if str(error) else type(error).__name__
+                self.problems.append(f"{path}: damaged or truncated after {read} records ({first}); the records before it are used")
+            self.records += read
+
+    def _keep(self, stored: Stored) -> None:
+        if stored.warc_type in ("conversion", "resource"):
+            self.rendered[stored.url] = _newer(self.rendered.get(stored.url), stored)
+        elif stored.warc_type == "response":
+            current = self.plain.get(stored.url)
+            # A page beats an error, whatever their dates; otherwise the newer one.
+            if current is None or _usable(stored) > _usable(current) or (
+                _usable(stored) == _usable(current) and _newer(current, stored) is stored
+            ):
+                self.plain[stored.url] = stored
+
+    def load(self, stored: Stored) -> tuple[int, list[tuple[str, str]], bytes]:
+        """A record's status, HTTP headers and payload as the site sent it (still encoded)."""
+        with stored.path.open("rb") as stream:
+            stream.seek(stored.offset)
+            record = next(iter(ArchiveIterator(stream)))
+            body = record.raw_stream.read()
+            if record.http_headers is None:  # a DOM read in the browser
+                return 200, [("Content-Type", record.rec_headers.get_header("Content-Type") or "text/html")], body
+            status = int(record.http_headers.get_statuscode())
+            return status, list(record.http_headers.headers), body
+
+
+def _usable(stored: Stored) -> bool:
+    return stored.status is not None and stored.status < 400
+
+
+def _newer(current: Stored | None, candidate: Stored) -> Stored:
+    if current is None or (candidate.date, candidate.order) >= (current.date, current.order):
+        return candidate
+    return current
+
+
+def replay_index(crawler) -> WarcIndex:
+    """The run's WARC index, read once (the handler and the spider share it)."""
+    index = getattr(crawler, "_pangea_warc_index", None)
+    if index is None:
+        paths = [Path(p) for p in crawler.settings.getlist("WARC_REPLAY_PATHS")]
+        index = WarcIndex(paths)
+        for problem in index.problems:
+            logger.error("WARC file %s", problem)
+        crawler.stats.set_value("pangea/warc/replay_records", index.records)
+        crawler._pangea_warc_index = index
+    return index
+
+
+class WarcReplayHandler(BaseDownloadHandler):
+    """Answers every request from the WARC files; 0 requests reach the network."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.index = replay_index(crawler)
+        self.announced = False
+
+    async def download_request(self, request, spider=None):
+        stats = self.crawler.stats
+        if not self.announced:
+            # The archive learns every capture the files hold (a rebuilt archive has them all).
+            self.announced = True
+            for capture in self.index.captures:
+                self.crawler.signals.send_catch_log(signal=capture_written, capture=capture)
+        rendered = bool(request.meta.get("playwright"))
+        stored = self.index.rendered.get(request.url) if rendered else None
+        stored = stored or self.index.plain.get(request.url)
+        if stored is None:
+            stats.inc_value("pangea/warc/replay_not_captured")
+            raise NotCaptured(f"{request.url} is not in the WARC files")
+        status, header_list, body = self.index.load(stored)
+        headers = Headers()
+        for name, value in header_list:
+            headers.appendlist(name, value)
+        request.meta["warc_capture"] = stored.record_id
+        request.meta["fetched_at"] = warc_date_to_iso(stored.date)
+        stats.inc_value("pangea/warc/replayed")
+        cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
+        return cls(url=request.url, status=status, headers=headers, body=body, request=request, flags=["warc"])
