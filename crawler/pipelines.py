@@ -240,7 +240,11 @@ class SQLitePipeline:
             stored = f"{self.db.execute('SELECT count(*) FROM posts').fetchone()[0]} posts are stored"
         except sqlite3.Error:
             stored = "what was stored before stays"
-        logger.error(
+        # One line per run: when the WARC files failed first (the same full disk), this is
+        # what follows from it.
+        log = logger.info if self.stats.get_value("pangea/write_failed") else logger.error
+        self.stats.set_value("pangea/write_failed", "archive")
+        log(
             "cannot write the archive %s: %s; %s; the run stops here, and the next run goes on from what is stored",
             self.path, error, stored,
         )

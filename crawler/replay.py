@@ -10,8 +10,11 @@ and the records before the damage are used.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +29,10 @@ from .warc import Capture, capture_written
 logger = logging.getLogger(__name__)
 
 PAYLOAD_TYPES = ("response", "revisit", "conversion", "resource")
+
+
+class DamagedRecord(Exception):
+    """A WARC record that is not whole."""
 
 
 class NotCaptured(Exception):
@@ -68,31 +75,48 @@ class WarcIndex:
         for path in self.files:
             run_id = None
             read = 0
+            end = 0
+            last = None
             try:
-                with path.open("rb") as stream:
-                    records = ArchiveIterator(stream)
+                # warcio writes its warnings to stderr; here they are part of the one line a file gets.
+                with path.open("rb") as stream, contextlib.redirect_stderr(io.StringIO()) as warnings:
+                    records = ArchiveIterator(stream, check_digests=True)
                     for record in records:
                         kind = record.rec_type
                         headers = record.rec_headers
+                        status = None
                         if kind == "warcinfo":
                             match = re.search(rb"isPartOf: run (\d+)", record.content_stream().read())
                             run_id = int(match.group(1)) if match else None
-                            continue
-                        if kind not in PAYLOAD_TYPES:
-                            continue
-                        status = int(record.http_headers.get_statuscode()) if record.http_headers is not None else None
+                        elif kind in PAYLOAD_TYPES and record.http_headers is not None:
+                            status = int(record.http_headers.get_statuscode())
                         # The offset is known now; the length once the iterator has passed the record.
                         offset = records.get_record_offset()
                         records.read_to_end(record)
                         length = records.get_record_length()
+                        if warnings.getvalue():
+                            raise DamagedRecord(f"before offset {offset}: {warnings.getvalue().strip().splitlines()[0]}")
+                        # warcio checks no revisit's digests: a revisit has no payload of its own.
+                        checked = kind != "revisit" and headers.get_header("WARC-Block-Digest")
+                        if checked and record.digest_checker.passed is not True:
+                            # Cut short (its digest could not be checked) or altered: this
+                            # record and what follows it are not used.
+                            what = "cut short" if record.digest_checker.passed is None else "altered (its digest does not match)"
+                            raise DamagedRecord(f"the record at offset {offset} is {what}")
+                        end = offset + length
+                        last = (offset, length, None)
+                        if kind not in PAYLOAD_TYPES:
+                            continue
                         order += 1
-                        read += 1
                         url = headers.get_header("WARC-Target-URI")
+                        if not url or not headers.get_header("WARC-Date") or not headers.get_header("WARC-Record-ID"):
+                            raise DamagedRecord(f"the record at offset {offset} has no target URI, date or id")
                         stored = Stored(
                             path, offset, length, headers.get_header("WARC-Record-ID"), kind, url,
                             headers.get_header("WARC-Date"), status, order,
                         )
                         self._keep(stored)
+                        last = (offset, length, stored)
                         self.captures.append(
                             Capture(
                                 record_id=stored.record_id, run_id=run_id, warc_file=path.name, offset=offset,
@@ -101,10 +125,28 @@ class WarcIndex:
                                 refers_to=headers.get_header("WARC-Refers-To"),
                             )
                         )
+                        read += 1
+                size = path.stat().st_size
+                if end < size:
+                    # warcio stops quietly at a record cut short: what follows the last whole one is lost.
+                    raise DamagedRecord(f"{size - end} bytes after the record at offset {last[0]} are no record")
+                if last is not None and path.name.endswith(".gz") and not _member_whole(path, last[0], last[1]):
+                    # The last record cut short where warcio could not tell (a revisit has no digest to check).
+                    if last[2] is not None:
+                        self._forget(last[2])
+                        read -= 1
+                    raise DamagedRecord(f"the record at offset {last[0]} is cut short")
             except Exception as error:  # warcio and zlib raise many kinds for a damaged file
                 first = str(error).splitlines()[0] if str(error) else type(error).__name__
-                self.problems.append(f"{path}: damaged or truncated after {read} records ({first}); the records before it are used")
+                self.problems.append(f"{path}: damaged or truncated ({first}); the {read} records before it are used")
             self.records += read
+
+    def _forget(self, stored: Stored) -> None:
+        """Take back a record found damaged after it was kept."""
+        self.captures = [c for c in self.captures if c.record_id != stored.record_id]
+        for kept in (self.plain, self.rendered):
+            if kept.get(stored.url) is stored:
+                del kept[stored.url]
 
     def _keep(self, stored: Stored) -> None:
         if stored.warc_type in ("conversion", "resource"):
@@ -129,6 +171,19 @@ class WarcIndex:
             return status, list(record.http_headers.headers), body
 
 
+def _member_whole(path: Path, offset: int, length: int) -> bool:
+    """Whether the gzip member at ``offset`` ends where it should (a record written whole)."""
+    with path.open("rb") as stream:
+        stream.seek(offset)
+        data = stream.read(length)
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        inflater.decompress(data)
+    except zlib.error:
+        return False
+    return inflater.eof
+
+
 def _usable(stored: Stored) -> bool:
     return stored.status is not None and stored.status < 400
 
@@ -148,6 +203,7 @@ def replay_index(crawler) -> WarcIndex:
         for problem in index.problems:
             logger.error("WARC file %s", problem)
         crawler.stats.set_value("pangea/warc/replay_records", index.records)
+        crawler.stats.set_value("pangea/warc/damaged_files", len(index.problems))
         crawler._pangea_warc_index = index
     return index
 

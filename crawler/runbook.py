@@ -86,6 +86,9 @@ class RunBook:
             logger.warning("audit: %s", "; ".join(recovered))
         errors = stats.get("log_count/ERROR", 0)
         messages = list(alarms) + [f"incomplete: {problem}" for problem in problems]
+        if stats.get("pangea/warc/damaged_files"):
+            # Each file already has its line; what they held after the damage is not read.
+            messages.append(f"{stats['pangea/warc/damaged_files']} WARC files are damaged or truncated; their records after the damage were not read")
         if failures_left:
             messages.append(f"{failures_left} pages could not be fetched; the next run tries them again")
             # Each of them already has its ERROR line; the count is a warning, so that

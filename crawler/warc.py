@@ -201,7 +201,10 @@ class WarcMiddleware:
         return self.kept
 
     def process_response(self, request, response, spider=None):
-        if not self.enabled or self.failed or request.meta.get("playwright") or self.facts is None:
+        if self.failed:
+            # No page is stored without its capture: after a failed write, none comes through.
+            raise IgnoreRequest("not kept: the WARC files cannot be written")
+        if not self.enabled or request.meta.get("playwright") or self.facts is None:
             return response
         try:
             capture = self._record_response(request, response)
@@ -261,7 +264,10 @@ class WarcMiddleware:
 
     def dom_read(self, request, html: str) -> None:
         """The DOM a parser read in the browser: a conversion record of the page's response."""
-        if not self.enabled or self.failed or self.facts is None:
+        if not self.enabled or self.facts is None:
+            return
+        if self.failed:
+            request.meta["warc_not_kept"] = True  # the spider stores no page without its capture
             return
         uri = request.url
         original = self._kept().get(uri)
@@ -275,6 +281,7 @@ class WarcMiddleware:
             [(name, offset, length)] = self._files().write([record])
         except OSError as error:
             self._write_failed(error)
+            request.meta["warc_not_kept"] = True
             return
         date = record.rec_headers.get_header("WARC-Date")
         capture = Capture(
@@ -297,12 +304,14 @@ class WarcMiddleware:
         if self.failed:
             return
         self.failed = True
-        logger.error(
+        # One line per run: when the archive failed first (the same full disk), this follows from it.
+        log = logger.info if self.stats.get_value("pangea/write_failed") else logger.error
+        self.stats.set_value("pangea/write_failed", "warc")
+        log(
             "cannot write the WARC files in %s: %s; the run stops here, and the next run goes on from what is stored",
             self.directory, error.strerror or error,
         )
         self.stats.set_value("pangea/run_status", "failed")
-        self.stats.set_value("pangea/warc_write_failed", 1)
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_failed"))
 
     def close(self, spider=None, reason=None) -> None:

@@ -73,6 +73,39 @@ def archive_tables(db_path: Path) -> dict[str, list[dict]]:
         db.close()
 
 
+def warc_record_at(path: Path, offset: int):
+    """The WARC record at ``offset`` of ``path`` (its headers, and its payload as served)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(path, "rb") as stream:
+        stream.seek(offset)
+        record = next(iter(ArchiveIterator(stream)))
+        return record.rec_type, record.rec_headers, record.raw_stream.read()
+
+
+def captures_missing(db_path: Path, warc_dir: Path | None = None) -> list[str]:
+    """Every stored version of a post (posts and revisions) whose capture the WARC files
+    do not hold at the place the archive names; an empty list when all are there."""
+    warc_dir = warc_dir or Path(f"{db_path}.warc")
+    problems = []
+    for row in rows(
+        db_path,
+        "SELECT v.capture_id, c.warc_file, c.offset, c.url FROM "
+        "(SELECT capture_id FROM posts UNION SELECT capture_id FROM revisions) v LEFT JOIN captures c ON c.record_id = v.capture_id",
+    ):
+        if row["capture_id"] is None or row["warc_file"] is None:
+            problems.append(f"no capture: {row}")
+            continue
+        try:
+            _, headers, _ = warc_record_at(warc_dir / row["warc_file"], row["offset"])
+        except Exception as error:  # noqa: BLE001 - any failure to read is the finding
+            problems.append(f"unreadable {row}: {error}")
+            continue
+        if headers.get_header("WARC-Record-ID") != row["capture_id"] or headers.get_header("WARC-Target-URI") != row["url"]:
+            problems.append(f"another record at {row}")
+    return problems
+
+
 def rows(db_path: Path, sql: str, params=()) -> list[dict]:
     db = sqlite_utils.Database(db_path)
     try:
@@ -124,7 +157,7 @@ def search_index_problems(db_path: Path) -> list[str]:
 E2E_MODULES = {
     "test_audit", "test_crawl_e2e", "test_disk_full", "test_dresses", "test_entry_points", "test_explore",
     "test_faults", "test_hostile_site", "test_incremental", "test_input", "test_markup_alarms", "test_packaging",
-    "test_rendering", "test_replica", "test_scrapyd", "test_bench_spiders",
+    "test_rendering", "test_replica", "test_scrapyd", "test_bench_spiders", "test_warc",
 }
 E2E_FIXTURES = {"small_replica", "plain", "seed"}
 

@@ -3,6 +3,7 @@ archive stays whole (SQLite's and the full-text index's own checks), and a run w
 converges on exactly the posts served, a kill -9 on the way included."""
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 from devtools.replica import Replica
 from devtools.replica_settings import crawl_command
 
-from .conftest import ROOT, rows, run_crawl, search_index_problems
+from .conftest import ROOT, captures_missing, rows, run_crawl, search_index_problems
 
 POSTS = 300
 SEED = 41
@@ -35,15 +36,25 @@ def tmpfs(path, size: str):
 
 # Where the disk fills: SQLite's own page limit (everywhere), and a real small file system
 # (where the tests run as root and may mount one).
-DISKS = ["max_page_count"] + (["tmpfs"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])
+# ``tmpfs``: the archive and its WARC files share the small disk; ``tmpfs-warc``: only the
+# WARC files are on it.
+DISKS = ["max_page_count"] + (["tmpfs", "tmpfs-warc"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])
+FIRST_LINES = {
+    "max_page_count": ("cannot write the archive",),
+    "tmpfs": ("cannot write the archive", "cannot write the WARC files"),
+    "tmpfs-warc": ("cannot write the WARC files",),
+}
 
 
 @pytest.mark.parametrize("disk", DISKS)
 def test_a_full_disk_stops_the_run_with_one_line_and_the_archive_intact(disk, tmp_path):
     mounted = None
     if disk == "tmpfs":
-        mounted = tmpfs(tmp_path / "small", "1m")
+        mounted = tmpfs(tmp_path / "small", "2m")
         db_path, limit = mounted / "archive.db", ()
+    elif disk == "tmpfs-warc":
+        mounted = tmpfs(tmp_path / "small", "256k")
+        db_path, limit = tmp_path / "archive.db", ("-s", f"WARC_DIR={mounted / 'archive.db.warc'}")
     else:
         db_path, limit = tmp_path / "archive.db", ("-s", "ARCHIVE_MAX_MB=0.6")
     try:
@@ -52,20 +63,28 @@ def test_a_full_disk_stops_the_run_with_one_line_and_the_archive_intact(disk, tm
             assert full.returncode == 1, full.stderr[-3000:]
             lines = full.stderr.strip().splitlines()
             assert len(lines) == 1, lines
-            assert "cannot write the archive" in lines[0] and ("full" in lines[0]) and "posts are stored" in lines[0]
+            message = lines[0].split(" ERROR: ", 1)[1]
+            assert message.startswith(FIRST_LINES[disk]), lines
+            if message.startswith("cannot write the archive"):
+                assert "full" in message and "posts are stored" in message
+            else:
+                assert "No space left on device" in message
             stored = rows(db_path, "SELECT count(*) AS n FROM posts")[0]["n"]
             assert 0 < stored < POSTS
             assert integrity(db_path) == "ok"
             assert search_index_problems(db_path) == []
             run = rows(db_path, "SELECT status FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
             assert run["status"] in ("failed", "running")  # closed if the disk still took the row
+            # Every post stored has its capture, whole, where the archive says.
+            assert captures_missing(db_path, mounted / "archive.db.warc" if mounted else None) == []
             if mounted is not None:
-                # Room again: the archive moves to a disk with room.
+                # Room again: the archive and its WARC files move to a disk with room.
                 moved = tmp_path / "archive.db"
                 for suffix in ("", "-wal", "-shm"):
                     source = mounted / f"archive.db{suffix}"
                     if source.exists():
                         (tmp_path / f"archive.db{suffix}").write_bytes(source.read_bytes())
+                shutil.copytree(mounted / "archive.db.warc", tmp_path / "archive.db.warc", dirs_exist_ok=True)
                 db_path, limit = moved, ()
             again = run_crawl(replica.index_url, db_path, "-L", "ERROR")
         assert again.returncode == 0, again.stderr[-3000:]
@@ -73,6 +92,7 @@ def test_a_full_disk_stops_the_run_with_one_line_and_the_archive_intact(disk, tm
         statuses = [r["status"] for r in rows(db_path, "SELECT status FROM crawl_runs ORDER BY id")]
         assert statuses[0] in ("failed", "interrupted") and statuses[-1] == "finished"
         assert integrity(db_path) == "ok" and search_index_problems(db_path) == []
+        assert captures_missing(db_path) == []
     finally:
         if mounted is not None:
             subprocess.run(["umount", str(mounted)], check=False)

@@ -197,7 +197,10 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
         if post_id is not None:
             self.outstanding.pop(post_id, None)
         self.crawler.stats.inc_value(f"pangea/fetch_failed/{kind}")
-        self.logger.error("cannot fetch %s %s: %s", "index page" if is_index else "post", request.url, reason)
+        # After a failed write (a full disk) the run stops; the pages in flight follow from
+        # that one line and are tried again next run.
+        log = self.logger.info if self.crawler.stats.get_value("pangea/write_failed") else self.logger.error
+        log("cannot fetch %s %s: %s", "index page" if is_index else "post", request.url, reason)
         yield FetchFailure(url=request.url, kind=kind, error=reason, post_id=post_id)
 
     def retry_or_give_up(self, response, reason: str):
@@ -305,6 +308,10 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
                 finally:
                     await self.pages.release(response.request, page)
                 self.crawler.signals.send_catch_log(signal=dom_read, request=response.request, html=html)
+                if response.meta.get("warc_not_kept"):
+                    for item in self.give_up(response.request, "not kept: the WARC files cannot be written"):
+                        yield item
+                    return
             else:
                 html = response.text
         elif response.status == 304:

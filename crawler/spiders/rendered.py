@@ -63,6 +63,10 @@ class RenderedIndexMixin:
                 await self.pages.release(response.request, page, reuse=False)  # a long list: not kept
         if page is not None:
             self.crawler.signals.send_catch_log(signal=dom_read, request=response.request, html=html)
+            if response.meta.get("warc_not_kept"):
+                for item in self.give_up(response.request, "not kept: the WARC files cannot be written"):
+                    yield item
+                return
         if not clicking:
             for item in self.follow_index(response, index, list_paths):
                 yield item
