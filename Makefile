@@ -6,7 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser demo explore test unit bench clean
+REPLAY := .venv-replay
+REPLAY_STAMP := $(REPLAY)/.installed
+
+.PHONY: setup browser replay-tools demo explore test unit bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +17,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# pywb, a replay tool no one here wrote, in its own virtualenv: the tests open the WARC
+# files with it (it pins libraries the crawler must not share).
+$(REPLAY_STAMP): requirements-replay.txt
+	$(PYTHON) -m venv $(REPLAY)
+	$(REPLAY)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-replay.txt
+	touch $(REPLAY_STAMP)
+
+replay-tools: $(REPLAY_STAMP)
 
 # Debian's Chromium, for pages that need JavaScript (and their tests); Playwright's own
 # browser download is not used.
@@ -31,7 +43,7 @@ DB ?= data/demo.db
 explore: setup
 	$(BIN)/python -m crawler.explore $(DB)
 
-test: setup browser
+test: setup browser replay-tools
 	$(BIN)/python -m pytest
 
 # The unit tests alone, in seconds: no replica, crawl, browser or server.
@@ -42,4 +54,4 @@ bench: setup
 	$(BIN)/python -m devtools.bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache data/demo.db data/demo.db-wal data/demo.db-shm
+	rm -rf $(VENV) $(REPLAY) .pytest_cache data/demo.db data/demo.db-wal data/demo.db-shm

@@ -220,7 +220,8 @@ class WarcMiddleware:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = [("Host", parts.netloc)] + _http_headers(request.headers)
         http_headers = StatusAndHeaders(f"{request.method} {target} HTTP/1.1", headers, is_http_request=True)
-        return self.builder.create_warc_record(uri, "request", payload=BytesIO(request.body or b""), http_headers=http_headers)
+        body = request.body or b""
+        return self.builder.create_warc_record(uri, "request", payload=BytesIO(body), length=len(body), http_headers=http_headers)
 
     def _record_response(self, request, response) -> Capture:
         uri = response.url
@@ -235,7 +236,8 @@ class WarcMiddleware:
         ]
         headers.append(("Content-Length", str(len(body))))
         http_headers = StatusAndHeaders(f"{response.status} {phrase}", headers, protocol="HTTP/1.1")
-        record = self.builder.create_warc_record(uri, "response", payload=BytesIO(body), http_headers=http_headers)
+        # With its length given, warcio digests the payload in place (no spooled copy).
+        record = self.builder.create_warc_record(uri, "response", payload=BytesIO(body), length=len(body), http_headers=http_headers)
         digest = record.rec_headers.get_header("WARC-Payload-Digest")
         kept = self._kept().get(uri)
         refers_to = None
@@ -273,8 +275,9 @@ class WarcMiddleware:
         original = self._kept().get(uri)
         headers = {"WARC-Refers-To": original[0]} if original is not None else {}
         kind = "conversion" if original is not None else "resource"
+        dom = html.encode("utf-8")
         record = self.builder.create_warc_record(
-            uri, kind, payload=BytesIO(html.encode("utf-8")), warc_content_type="text/html; charset=utf-8",
+            uri, kind, payload=BytesIO(dom), length=len(dom), warc_content_type="text/html; charset=utf-8",
             warc_headers_dict=headers,
         )
         try:

@@ -1,0 +1,71 @@
+"""Reading WARC files for a re-extraction: whole records only, damage found and named."""
+
+from io import BytesIO
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from crawler.replay import WarcIndex
+from crawler.warc import WarcFiles
+
+
+def response(writer, url: str, body: bytes, date: str):
+    headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(body)))], protocol="HTTP/1.1")
+    return writer.create_warc_record(url, "response", payload=BytesIO(body), length=len(body), http_headers=headers,
+                                     warc_headers_dict={"WARC-Date": date})
+
+
+def write_file(tmp_path, max_bytes=10_000_000):
+    files = WarcFiles(tmp_path, "test-run1", max_bytes, {"software": "test", "isPartOf": "run 1"})
+    builder = WARCWriter(BytesIO(), gzip=True)
+    first = response(builder, "http://127.0.0.1/a/1.html", b"<html>first</html>", "2026-01-01T00:00:00Z")
+    files.write([first])
+    second = response(builder, "http://127.0.0.1/a/2.html", b"<html>second</html>" * 50, "2026-01-01T00:00:01Z")
+    files.write([second])
+    revisit = builder.create_revisit_record(
+        "http://127.0.0.1/a/1.html", first.rec_headers.get_header("WARC-Payload-Digest"), "http://127.0.0.1/a/1.html",
+        "2026-01-01T00:00:00Z", warc_headers_dict={"WARC-Refers-To": first.rec_headers.get_header("WARC-Record-ID"),
+                                                   "WARC-Date": "2026-01-02T00:00:00Z"},
+    )
+    files.write([revisit])
+    files.close()
+    return files, first, revisit
+
+
+def test_a_whole_file_is_read_with_its_run_and_offsets(tmp_path):
+    files, first, _ = write_file(tmp_path)
+    index = WarcIndex([tmp_path])
+    assert index.problems == []
+    assert [c.warc_type for c in index.captures] == ["response", "response", "revisit"]
+    assert {c.run_id for c in index.captures} == {1}
+    assert index.plain["http://127.0.0.1/a/1.html"].record_id == first.rec_headers.get_header("WARC-Record-ID")
+    status, _, body = index.load(index.plain["http://127.0.0.1/a/1.html"])
+    assert (status, body) == (200, b"<html>first</html>")
+
+
+def test_a_revisit_cut_short_at_the_end_is_found_and_not_used(tmp_path):
+    files, _, revisit = write_file(tmp_path)
+    path = tmp_path / files.names[0]
+    size = path.stat().st_size
+    with open(path, "r+b") as stream:
+        stream.truncate(size - 5)  # inside the last gzip member: the revisit
+    index = WarcIndex([path])
+    assert len(index.problems) == 1 and "cut short" in index.problems[0]
+    assert revisit.rec_headers.get_header("WARC-Record-ID") not in {c.record_id for c in index.captures}
+    assert len(index.captures) == 2
+
+
+def test_bytes_after_the_last_record_are_found(tmp_path):
+    files, _, _ = write_file(tmp_path)
+    path = tmp_path / files.names[0]
+    with open(path, "ab") as stream:
+        stream.write(b"\x1f\x8b\x08")  # the start of a record that never came
+    index = WarcIndex([path])
+    assert len(index.problems) == 1 and len(index.captures) == 3
+
+
+def test_files_rotate_at_their_size(tmp_path):
+    files, _, _ = write_file(tmp_path, max_bytes=700)
+    assert len(files.names) == 3  # each record past the size opens the next file
+    assert all((tmp_path / name).stat().st_size < 700 + 600 for name in files.names)
+    assert WarcIndex([tmp_path]).problems == []
