@@ -159,8 +159,8 @@ class SQLitePipeline:
         if facts.arguments.mode == "reextract":
             self.cause = "parser"
 
-    def capture_written(self, capture) -> None:
-        self.captures.append(capture.row())
+    def capture_written(self, captures) -> None:
+        self.captures.extend(capture.row() for capture in captures)
 
     def process_item(self, item):
         if self.write_error is not None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
-from scrapy.http import Headers
+from scrapy.http import Headers, HtmlResponse
 from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
@@ -50,6 +50,7 @@ class Stored:
     date: str
     status: int | None
     order: int  # the record's place across all the files read: later is newer at equal dates
+    encoded: bool = False  # the payload has a Content-Encoding (the downloader's middleware decodes it)
 
 
 def warc_files(paths: list[Path]) -> list[Path]:
@@ -71,6 +72,7 @@ class WarcIndex:
         self.captures: list[Capture] = []
         self.problems: list[str] = []
         self.records = 0
+        self.announced = False
         order = 0
         for path in self.files:
             run_id = None
@@ -85,11 +87,13 @@ class WarcIndex:
                         kind = record.rec_type
                         headers = record.rec_headers
                         status = None
+                        encoded = False
                         if kind == "warcinfo":
                             match = re.search(rb"isPartOf: run (\d+)", record.content_stream().read())
                             run_id = int(match.group(1)) if match else None
                         elif kind in PAYLOAD_TYPES and record.http_headers is not None:
                             status = int(record.http_headers.get_statuscode())
+                            encoded = bool(record.http_headers.get_header("Content-Encoding"))
                         # The offset is known now; the length once the iterator has passed the record.
                         offset = records.get_record_offset()
                         records.read_to_end(record)
@@ -113,7 +117,7 @@ class WarcIndex:
                             raise DamagedRecord(f"the record at offset {offset} has no target URI, date or id")
                         stored = Stored(
                             path, offset, length, headers.get_header("WARC-Record-ID"), kind, url,
-                            headers.get_header("WARC-Date"), status, order,
+                            headers.get_header("WARC-Date"), status, order, encoded,
                         )
                         self._keep(stored)
                         last = (offset, length, stored)
@@ -163,12 +167,35 @@ class WarcIndex:
         """A record's status, HTTP headers and payload as the site sent it (still encoded)."""
         with stored.path.open("rb") as stream:
             stream.seek(stored.offset)
+            if stored.path.name.endswith(".gz"):
+                return _parse_member(stream.read(stored.length))
             record = next(iter(ArchiveIterator(stream)))
             body = record.raw_stream.read()
             if record.http_headers is None:  # a DOM read in the browser
                 return 200, [("Content-Type", record.rec_headers.get_header("Content-Type") or "text/html")], body
             status = int(record.http_headers.get_statuscode())
             return status, list(record.http_headers.headers), body
+
+
+def _parse_member(member: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    """One gzip member holding one record (as these files are written, and as the index
+    found it whole): its HTTP status, headers and payload, read without warcio's stream
+    machinery, which cost more than the rest of a re-extracted page."""
+    data = zlib.decompress(member, 16 + zlib.MAX_WBITS)
+    warc_end = data.index(b"\r\n\r\n") + 4
+    warc_headers = {}
+    for line in data[:warc_end].decode("utf-8").split("\r\n")[1:]:
+        if ":" in line:
+            name, value = line.split(":", 1)
+            warc_headers[name.strip().lower()] = value.strip()
+    block = data[warc_end : warc_end + int(warc_headers.get("content-length", len(data) - warc_end))]
+    if warc_headers.get("warc-type") in ("conversion", "resource"):  # a DOM read in the browser
+        return 200, [("Content-Type", warc_headers.get("content-type") or "text/html")], block
+    http_end = block.index(b"\r\n\r\n") + 4
+    lines = block[:http_end].decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = [(name.strip(), value.strip()) for name, value in (line.split(":", 1) for line in lines[1:] if ":" in line)]
+    return status, headers, block[http_end:]
 
 
 def _member_whole(path: Path, offset: int, length: int) -> bool:
@@ -208,33 +235,45 @@ def replay_index(crawler) -> WarcIndex:
     return index
 
 
+def announce_captures(crawler, index: WarcIndex) -> None:
+    """The archive learns every capture the files hold, once (a rebuilt archive has them all)."""
+    if not index.announced:
+        index.announced = True
+        crawler.signals.send_catch_log(signal=capture_written, captures=index.captures)
+
+
+def replayed_response(index: WarcIndex, request, stats=None):
+    """The response the WARC files hold for ``request`` (the DOM read in the browser for a
+    rendered request, where there is one), or None; the request's meta gets the capture."""
+    stored = index.rendered.get(request.url) if request.meta.get("playwright") else None
+    stored = stored or index.plain.get(request.url)
+    if stored is None:
+        return None
+    status, header_list, body = index.load(stored)
+    headers = Headers()
+    for name, value in header_list:
+        headers.appendlist(name, value)
+    request.meta["warc_capture"] = stored.record_id
+    request.meta["fetched_at"] = warc_date_to_iso(stored.date)
+    if stats is not None:
+        stats.inc_value("pangea/warc/replayed")
+    content_type = headers.get("Content-Type", b"").lower()
+    # A page's type from its header at once; anything else as Scrapy would guess it.
+    cls = HtmlResponse if b"html" in content_type else responsetypes.from_args(headers=headers, url=request.url, body=body)
+    return cls(url=request.url, status=status, headers=headers, body=body, request=request, flags=["warc"])
+
+
 class WarcReplayHandler(BaseDownloadHandler):
     """Answers every request from the WARC files; 0 requests reach the network."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
         self.index = replay_index(crawler)
-        self.announced = False
 
     async def download_request(self, request, spider=None):
-        stats = self.crawler.stats
-        if not self.announced:
-            # The archive learns every capture the files hold (a rebuilt archive has them all).
-            self.announced = True
-            for capture in self.index.captures:
-                self.crawler.signals.send_catch_log(signal=capture_written, capture=capture)
-        rendered = bool(request.meta.get("playwright"))
-        stored = self.index.rendered.get(request.url) if rendered else None
-        stored = stored or self.index.plain.get(request.url)
-        if stored is None:
-            stats.inc_value("pangea/warc/replay_not_captured")
+        announce_captures(self.crawler, self.index)
+        response = replayed_response(self.index, request, self.crawler.stats)
+        if response is None:
+            self.crawler.stats.inc_value("pangea/warc/replay_not_captured")
             raise NotCaptured(f"{request.url} is not in the WARC files")
-        status, header_list, body = self.index.load(stored)
-        headers = Headers()
-        for name, value in header_list:
-            headers.appendlist(name, value)
-        request.meta["warc_capture"] = stored.record_id
-        request.meta["fetched_at"] = warc_date_to_iso(stored.date)
-        stats.inc_value("pangea/warc/replayed")
-        cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
-        return cls(url=request.url, status=status, headers=headers, body=body, request=request, flags=["warc"])
+        return response

@@ -44,7 +44,7 @@ from .run import run_started
 
 logger = logging.getLogger(__name__)
 
-# Sent with ``capture=Capture`` for every record that holds or names a page's payload.
+# Sent with ``captures=[Capture, ...]`` for records that hold or name a page's payload.
 capture_written = object()
 # Sent by the spider with ``request`` and ``html`` when it read a page's DOM in the browser.
 dom_read = object()
@@ -300,7 +300,7 @@ class WarcMiddleware:
     def _announce(self, capture: Capture) -> None:
         self.stats.inc_value(f"pangea/warc/{capture.warc_type}")
         self.stats.inc_value("pangea/warc/bytes", capture.length)
-        self.crawler.signals.send_catch_log(signal=capture_written, capture=capture)
+        self.crawler.signals.send_catch_log(signal=capture_written, captures=[capture])
 
     def _write_failed(self, error: OSError) -> None:
         """A WARC file cannot be written: the page is not stored, and the run stops."""

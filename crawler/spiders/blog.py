@@ -39,7 +39,7 @@ from ..pages.index import IndexPage
 from ..pages.liveblog import LiveBlogPage
 from ..pages.post import PostPage
 from ..rendering import page_pool, render_meta
-from ..replay import replay_index
+from ..replay import announce_captures, replay_index, replayed_response
 from ..run import CrawlArguments, RunFacts, run_started
 from ..text import word_count
 from ..urls import article_id_from_url, canonical_post_url, is_post_url, on_host_of, site_key, site_of
@@ -126,6 +126,11 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
             len(self.state.failed_posts) + len(self.state.failed_index_pages),
             "yes" if self.state.index_complete else "no",
         )
+        if self.reextract:
+            # First every post page the files hold, so that the index walk that follows
+            # finds them done.
+            async for output in self.reextract_posts():
+                yield output
         if self.via == "feed":
             yield scrapy.Request(self.start_url, callback=self.find_feed, errback=self.fetch_failed, priority=INDEX_PRIORITY)
         elif self.via == "sitemap":
@@ -134,12 +139,6 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
         else:
             yield self.index_request(self.start_url, list_paths=None)
         if self.reextract:
-            # Every post page the WARC files hold, whether the index still lists it or not.
-            for url in sorted(replay_index(self.crawler).plain):
-                post_id = article_id_from_url(url)
-                if post_id is not None and site_key(url) == self.site and post_id not in self.seen_ids and is_post_url(url):
-                    self.seen_ids.add(post_id)
-                    yield self.post_request(url, post_id)
             return
         for post_id, url in self.state.failed_posts.items():
             if post_id not in self.seen_ids:
@@ -152,6 +151,26 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
                 known = self.state.known[post_id]
                 self.seen_ids.add(post_id)
                 yield self.post_request(known.url, post_id, conditional=True)
+
+    async def reextract_posts(self):
+        """Every post page the WARC files hold, whether the index still lists it or not. A
+        page kept as a plain 200 goes straight to the post callback; one that needs the
+        downloader's middlewares (a redirect, an encoded body) or the browser's DOM takes
+        the request's way, through the replay handler."""
+        index = replay_index(self.crawler)
+        announce_captures(self.crawler, index)
+        for url in sorted(index.plain):
+            post_id = article_id_from_url(url)
+            if post_id is None or site_key(url) != self.site or post_id in self.seen_ids or not is_post_url(url):
+                continue
+            self.seen_ids.add(post_id)
+            request = self.post_request(url, post_id)
+            stored = index.plain.get(request.url)
+            if request.meta.get("playwright") or stored is None or stored.status != 200 or stored.encoded:
+                yield request
+                continue
+            async for output in self.parse_post(replayed_response(index, request, self.crawler.stats), post_id):
+                yield output
 
     # --- requests -------------------------------------------------------------------------
     def index_request(self, url: str, list_paths: tuple | None) -> scrapy.Request:
