@@ -164,17 +164,21 @@ class WarcIndex:
                 self.plain[stored.url] = stored
 
     def load(self, stored: Stored) -> tuple[int, list[tuple[str, str]], bytes]:
-        """A record's status, HTTP headers and payload as the site sent it (still encoded)."""
-        with stored.path.open("rb") as stream:
-            stream.seek(stored.offset)
-            if stored.path.name.endswith(".gz"):
-                return _parse_member(stream.read(stored.length))
-            record = next(iter(ArchiveIterator(stream)))
-            body = record.raw_stream.read()
-            if record.http_headers is None:  # a DOM read in the browser
-                return 200, [("Content-Type", record.rec_headers.get_header("Content-Type") or "text/html")], body
-            status = int(record.http_headers.get_statuscode())
-            return status, list(record.http_headers.headers), body
+        return load_stored(stored)
+
+
+def load_stored(stored: Stored) -> tuple[int, list[tuple[str, str]], bytes]:
+    """A record's status, HTTP headers and payload as the site sent it (still encoded)."""
+    with stored.path.open("rb") as stream:
+        stream.seek(stored.offset)
+        if stored.path.name.endswith(".gz"):
+            return _parse_member(stream.read(stored.length))
+        record = next(iter(ArchiveIterator(stream)))
+        body = record.raw_stream.read()
+        if record.http_headers is None:  # a DOM read in the browser
+            return 200, [("Content-Type", record.rec_headers.get_header("Content-Type") or "text/html")], body
+        status = int(record.http_headers.get_statuscode())
+        return status, list(record.http_headers.headers), body
 
 
 def _parse_member(member: bytes) -> tuple[int, list[tuple[str, str]], bytes]:

@@ -10,7 +10,12 @@ from devtools.replica import Replica
 from .conftest import ROOT
 
 
+def data_folder() -> dict:
+    return {path.name: path.stat().st_mtime_ns for path in (ROOT / "data").iterdir()}
+
+
 def test_the_bare_spider_and_the_blog_spider_fetch_every_post(tmp_path):
+    before = data_folder()
     with Replica(posts=30, seed=4) as replica:
         results = {}
         for spider in ("bare", "blog"):
@@ -21,3 +26,7 @@ def test_the_bare_spider_and_the_blog_spider_fetch_every_post(tmp_path):
         pages = len(replica.site.posts) + replica.site.page_count
     assert results["bare"] >= pages
     assert results["blog"] >= pages
+    # The floor keeps nothing: no archive, no WARC file, in the checkout or elsewhere.
+    assert data_folder() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blog.db", "blog.db-shm", "blog.db-wal", "blog.db.warc"] or \
+        sorted(p.name for p in tmp_path.iterdir()) == ["blog.db", "blog.db.warc"]

@@ -36,13 +36,10 @@ from scrapy.exceptions import CloseSpider
 from ..items import BlogListing, FetchFailure, IdentityMismatch, PostStatus
 from ..pages.feeds import html_of
 from ..pages.index import IndexPage
-from ..pages.liveblog import LiveBlogPage
-from ..pages.post import PostPage
+from ..pages.reading import PostReading, read_post
 from ..rendering import page_pool, render_meta
-from ..replay import announce_captures, replay_index, replayed_response
 from ..run import CrawlArguments, RunFacts, run_started
-from ..text import word_count
-from ..urls import article_id_from_url, canonical_post_url, is_post_url, on_host_of, site_key, site_of
+from ..urls import canonical_post_url, on_host_of, site_of
 from ..warc import dom_read
 from .decisions import (
     INDEX_PRIORITY,
@@ -55,9 +52,10 @@ from .decisions import (
 from .feeds import FeedAndSitemapMixin
 from .live import LiveBlogMixin
 from .rendered import RenderedIndexMixin
+from .replayed import ReextractMixin
 
 
-class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.Spider):
+class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, ReextractMixin, scrapy.Spider):
     name = "blog"
 
     def __init__(self, *args, **kwargs):
@@ -151,26 +149,6 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
                 known = self.state.known[post_id]
                 self.seen_ids.add(post_id)
                 yield self.post_request(known.url, post_id, conditional=True)
-
-    async def reextract_posts(self):
-        """Every post page the WARC files hold, whether the index still lists it or not. A
-        page kept as a plain 200 goes straight to the post callback; one that needs the
-        downloader's middlewares (a redirect, an encoded body) or the browser's DOM takes
-        the request's way, through the replay handler."""
-        index = replay_index(self.crawler)
-        announce_captures(self.crawler, index)
-        for url in sorted(index.plain):
-            post_id = article_id_from_url(url)
-            if post_id is None or site_key(url) != self.site or post_id in self.seen_ids or not is_post_url(url):
-                continue
-            self.seen_ids.add(post_id)
-            request = self.post_request(url, post_id)
-            stored = index.plain.get(request.url)
-            if request.meta.get("playwright") or stored is None or stored.status != 200 or stored.encoded:
-                yield request
-                continue
-            async for output in self.parse_post(replayed_response(index, request, self.crawler.stats), post_id):
-                yield output
 
     # --- requests -------------------------------------------------------------------------
     def index_request(self, url: str, list_paths: tuple | None) -> scrapy.Request:
@@ -352,19 +330,22 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
             for item in self.retry_or_give_up(response, "not an HTML page"):
                 yield item
             return
-        post_page = PostPage(response.url, html)
-        post = post_page.to_item()
+        for output in self.route_post(response, post_id, read_post(response.url, html), rendered):
+            yield output
+
+    def route_post(self, response, post_id: int, reading: PostReading, rendered: bool):
+        """What a post page read (``reading``) leads to: the post and its entries, a trip to
+        the browser, or a failure."""
+        stats = self.crawler.stats
+        post, live = reading.post, reading.live
         if post is None:
             stats.inc_value("pangea/post_pages_unreadable")
-            for item in self.give_up(response.request, "not a post page"):
-                yield item
+            yield from self.give_up(response.request, "not a post page")
             return
-        live = LiveBlogPage(post_page)
-        if not post_page.markup_body_text and not rendered and not live.is_live_blog and not post_page.is_media_page:
+        if reading.markup_body_empty and not rendered and not live.is_live_blog and not reading.is_media_page:
             # The body is empty without JavaScript: a browser may show it.
             if self.render == "never":
-                for item in self.give_up(response.request, "its body needs a browser (render=never)"):
-                    yield item
+                yield from self.give_up(response.request, "its body needs a browser (render=never)")
             else:
                 yield self.rendered_post_request(response.request)
             return
@@ -374,17 +355,17 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
             return
         if post.id != post_id:
             self.logger.info("post %d was redirected to post %d (%s)", post_id, post.id, response.url)
-        if post_page.mismatched_claims:
+        if reading.mismatched_claims:
             stats.inc_value("pangea/audit/pages_naming_another_post")
-            for claimed_by, claimed_url in post_page.mismatched_claims:
+            for claimed_by, claimed_url in reading.mismatched_claims:
                 yield IdentityMismatch(
                     site=post.site, post_id=post.id, claimed_by=claimed_by, claimed_url=claimed_url, fetched_url=response.url
                 )
-        if post_page.body_from_ld:
+        if reading.body_from_ld:
             stats.inc_value("pangea/audit/posts_body_from_json_ld")
             self.logger.warning(
                 "post %s: the page's JSON-LD body has %d words, its markup %d; the JSON-LD body is stored",
-                response.url, word_count(post_page.ld_body_text), word_count(post_page.markup_body_text),
+                response.url, reading.ld_body_words, reading.markup_body_words,
             )
         post.blog_zone = self.zone
         post.blog_site = self.site
@@ -395,8 +376,7 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, scrapy.
             post.last_modified = response.headers.get("Last-Modified", b"").decode("latin-1") or None
         yield post
         if live.is_live_blog:
-            for item in self.live_entries(live, post.fetched_at):
-                yield item
+            yield from self.live_entries(live, post.fetched_at)
 
     def known_site(self, post_id: int) -> str:
         known = self.state.known.get(post_id)

@@ -8,8 +8,7 @@ import scrapy
 
 from ..items import LiveBlogWalk
 from ..pages.feeds import html_of
-from ..pages.liveblog import LiveBlogPage
-from ..pages.post import PostPage
+from ..pages.reading import LiveReading, read_live_page
 from ..urls import on_host_of
 from .decisions import POST_PRIORITY, older_live_page_needed
 
@@ -18,7 +17,7 @@ class LiveBlogMixin:
     """The blog spider's live blog pages."""
 
     # --- live blogs -----------------------------------------------------------------------
-    def live_entries(self, live: LiveBlogPage, fetched_at: str | None = None):
+    def live_entries(self, live: LiveReading, fetched_at: str | None = None):
         """A live blog page's entries, and its older page when the run still needs it.
 
         Older pages are read while the page shows no stored entry (new entries go on),
@@ -63,7 +62,7 @@ class LiveBlogMixin:
         if html is None:
             yield from self.retry_or_give_up(response, "not an HTML page")
             return
-        live = LiveBlogPage(PostPage(response.url, html))
+        live = read_live_page(response.url, html)
         if not live.entries:
             yield from self.retry_or_give_up(response, "live blog page lists no entries")
             return

@@ -1,0 +1,76 @@
+"""Re-extraction (``-a mode=reextract``): the post pages the WARC files hold, read by the
+same page objects and routed by the same spider code as in a crawl.
+
+Pages are read in a pool of processes (``REEXTRACT_WORKERS``, by default one less than
+the machine's cores) while this process routes and stores what they read: reading a page
+is most of a re-extraction's work, and nothing here waits for a network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+
+from scrapy import signals
+
+from ..pages.reading import read_post
+from ..replay import announce_captures, replay_index, replayed_response
+from ..urls import article_id_from_url, is_post_url, site_key
+
+# Pages read ahead of the one being routed, per worker.
+READ_AHEAD = 8
+
+
+def reextract_workers(setting: int | None) -> int:
+    if setting is not None and setting >= 0:
+        return setting
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+class ReextractMixin:
+    """The blog spider's re-extraction of the post pages kept in WARC files."""
+
+    async def reextract_posts(self):
+        """Every post page the WARC files hold, whether the index still lists it or not. A
+        page kept as a plain 200 goes straight to the post routing; one that needs the
+        downloader's middlewares (a redirect, an encoded body) or the browser's DOM takes
+        the request's way, through the replay handler."""
+        index = replay_index(self.crawler)
+        announce_captures(self.crawler, index)
+        workers = reextract_workers(self.crawler.settings.getint("REEXTRACT_WORKERS", -1))
+        pool = None
+        if workers:
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+            self.crawler.signals.connect(lambda spider=None: pool.shutdown(wait=False, cancel_futures=True),
+                                         signal=signals.spider_closed, weak=False)
+        reading: deque = deque()  # (response, post_id, pages read in the pool), in order
+        for url in sorted(index.plain):
+            post_id = article_id_from_url(url)
+            if post_id is None or site_key(url) != self.site or post_id in self.seen_ids or not is_post_url(url):
+                continue
+            self.seen_ids.add(post_id)
+            request = self.post_request(url, post_id)
+            stored = index.plain.get(request.url)
+            if request.meta.get("playwright") or stored is None or stored.status != 200 or stored.encoded:
+                yield request
+                continue
+            response = replayed_response(index, request, self.crawler.stats)
+            if pool is None:
+                for output in self.route_post(response, post_id, read_post(response.url, response.text), False):
+                    yield output
+                continue
+            reading.append((response, post_id, asyncio.wrap_future(pool.submit(read_post, response.url, response.text))))
+            while len(reading) > READ_AHEAD * workers:
+                response, post_id, future = reading.popleft()
+                for output in self.route_post(response, post_id, await future, False):
+                    yield output
+        while reading:
+            response, post_id, future = reading.popleft()
+            for output in self.route_post(response, post_id, await future, False):
+                yield output
+        if pool is not None:
+            pool.shutdown(wait=False)
+
