@@ -107,6 +107,9 @@ ARCHIVE_MAX_MB = 0
 WARC_ENABLED = True
 WARC_DIR = ""
 WARC_MAX_BYTES = 1_000_000_000
+# mode=reextract reads pages in this many worker processes (-1: one less than the cores;
+# 0: in the crawl's own process).
+REEXTRACT_WORKERS = -1
 # A line of progress every so many seconds on long crawls.
 PROGRESS_INTERVAL = 30.0
 

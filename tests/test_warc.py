@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 
 from crawler.replay import WarcIndex
 from devtools.replica import Replica
@@ -79,7 +81,9 @@ def test_every_page_read_is_kept_and_every_post_version_names_its_capture(tmp_pa
                 assert refers == [{"url": post["captured_url"], "warc_type": "response"}]
 
 
-def test_an_archive_rebuilt_from_the_warc_files_alone_equals_the_crawled_one(tmp_path):
+@pytest.mark.parametrize("workers", [0, 2])
+def test_an_archive_rebuilt_from_the_warc_files_alone_equals_the_crawled_one(tmp_path, workers):
+    """Pages read in this process (0) or in a pool of processes (2): the same archive."""
     crawled, rebuilt = tmp_path / "crawled.db", tmp_path / "rebuilt.db"
     with Replica(**SITE) as replica:
         crawl = run_crawl(replica.index_url, crawled)
@@ -87,7 +91,7 @@ def test_an_archive_rebuilt_from_the_warc_files_alone_equals_the_crawled_one(tmp
         index_url = replica.index_url
         hits = sum(replica.app.hits.values())
     # The site is gone: any request to it would fail, and fail the run.
-    run = reextract(index_url, rebuilt, "-a", f"warc={warc_dir(crawled)}")
+    run = reextract(index_url, rebuilt, "-a", f"warc={warc_dir(crawled)}", "-s", f"REEXTRACT_WORKERS={workers}")
     assert run.returncode == 0, run.stderr[-3000:]
     assert not warc_dir(rebuilt).exists()  # a re-extraction writes no WARC file
     tables = archive_tables(crawled)
