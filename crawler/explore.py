@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 METADATA = ROOT / "explore" / "metadata.json"
 PLUGINS = ROOT / "explore" / "plugins"
+TEMPLATES = ROOT / "explore" / "templates"
 
 
 def metadata_for(db_path: Path) -> dict:
@@ -32,6 +33,7 @@ def datasette_command(db_path: Path, metadata_path: Path, port: int) -> list[str
         "--host", "127.0.0.1", "--port", str(port),
         "--metadata", str(metadata_path),
         "--plugins-dir", str(PLUGINS),
+        "--template-dir", str(TEMPLATES),
         "--setting", "default_page_size", "50",
         "--setting", "sql_time_limit_ms", "3000",
         "--setting", "truncate_cells_html", "300",

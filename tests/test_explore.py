@@ -1,6 +1,7 @@
 """Exploring the archive in Datasette: metadata that matches the schema, canned queries that
 run, and a real Chromium searching, opening a post and drawing the chart."""
 
+import importlib.util
 import json
 import os
 import socket
@@ -18,7 +19,7 @@ from playwright.sync_api import sync_playwright
 from crawler import storage
 from crawler.explore import METADATA, metadata_for
 from crawler.rendering import launch_options
-from devtools.replica import Replica
+from devtools.replica import Replica, seed_post
 
 from .conftest import ROOT, run_crawl
 
@@ -74,10 +75,19 @@ def archive(tmp_path_factory):
     return db_path
 
 
+def load_plugin():
+    """The Datasette plugin of the archive, as Datasette loads it from the plugins folder."""
+    spec = importlib.util.spec_from_file_location("pangea_archive", ROOT / "explore" / "plugins" / "pangea_archive.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_canned_queries_answer(archive, metadata):
     conn = sqlite3.connect(archive)
     conn.row_factory = sqlite3.Row
-    params = {"author": "Joanna Paraszczuk", "q": "Zharylgasov"}
+    load_plugin().prepare_connection(conn)
+    params = {"author": "joanna paraszczuk", "q": "Zharylgasov", "page": ""}
     metadata = dict(metadata, queries={k: v for k, v in metadata["queries"].items() if k != "search_live_entries"})
     try:
         answers = {
@@ -206,3 +216,81 @@ def test_post_list_search_finds_the_seed_post(datasette):
     with urllib.request.urlopen(f"{datasette}/archive/post_list.json?_search=Zharylgasov&_shape=array") as response:
         found = json.load(response)
     assert [row["id"] for row in found] == [26829775]
+
+
+def test_fts_query_quotes_user_text_and_reads_fts_syntax_only_when_asked():
+    fts_query = load_plugin().fts_query
+    assert fts_query("") == fts_query("   ") == fts_query('"') == '""'  # matches nothing, no error
+    assert fts_query('islamic "state') == '"islamic" "state"'
+    assert fts_query("fighters OR recruits") == '"fighters" "OR" "recruits"'
+    assert fts_query("fts:fighters OR recruits") == "fighters OR recruits"
+    assert fts_query('fts:"foreign') == '"foreign"'  # FTS5 cannot read it: searched word by word
+
+
+def test_search_leads_to_a_reading_view_of_the_post(datasette, browser):
+    page, problems = _watched_page(browser)
+    page.goto(f"{datasette}/archive/search?q=zharylgasov")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(ARTIFACTS / "search-query.png"), full_page=False)
+    with page.expect_navigation():
+        page.click("td.col-title a.read")
+    page.wait_for_load_state("networkidle")
+    assert "/-/post/" in page.url and page.url.split("?")[0].endswith("/26829775")
+    assert page.inner_text("article h1") == "Kazakhstan Says It Won't Prosecute Four Men It Stopped From Joining IS"
+    byline = page.inner_text("article .byline")
+    assert "Joanna Paraszczuk" in byline and "2015-02-05T11:24:00+00:00" in byline
+    assert page.locator("article .post-body p").count() == 19
+    assert "Zharylgasov" in page.inner_text("article .post-body")
+    assert page.locator("article a[href^='https://ertis-radio.example/']").first.inner_text() == "Ertis Radio"
+    captions = page.locator("article figcaption").all_inner_texts()
+    assert any(caption.startswith(seed_post.LEAD_IMAGE_CAPTION[:40]) for caption in captions), captions
+    assert page.locator("article .tags a.tag").all_inner_texts() == list(seed_post.TAGS)
+    assert page.locator("article a.original").get_attribute("href").endswith("/26829775.html")
+    # The capture: the page as the replica served it, kept in the WARC files.
+    capture = page.locator("article a.capture").get_attribute("href")
+    page.screenshot(path=str(ARTIFACTS / "reading-view.png"), full_page=False)
+    with urllib.request.urlopen(datasette + capture) as answer:
+        assert answer.status == 200 and answer.headers["Content-Security-Policy"].startswith("sandbox")
+        assert b"Zharylgasov" in answer.read()
+    # A tag leads to the posts carrying it.
+    with page.expect_navigation():
+        page.click("article .tags a.tag >> nth=0")
+    assert "tags__arraycontains=Kazakhstan" in page.url
+    assert [problem for problem in problems if datasette in problem] == []
+    page.close()
+
+
+def test_a_revised_post_shows_what_changed(archive, datasette, browser):
+    [edited] = rows_of(archive, "SELECT site, post_id FROM revisions WHERE entry_id IS NULL")
+    page, problems = _watched_page(browser)
+    page.goto(f"{datasette}/-/post/{edited['site']}/{edited['post_id']}?database=archive")
+    page.wait_for_load_state("networkidle")
+    revision = page.locator("article .revision")
+    assert revision.count() == 1
+    assert "edited on the site" in revision.inner_text()
+    assert revision.locator("del").count() > 0 and revision.locator("ins").count() > 0
+    page.locator("article .revisions").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "revision.png"), full_page=False)
+    assert [problem for problem in problems if datasette in problem] == []
+    page.close()
+
+
+@pytest.mark.parametrize("query", ["search", "search_live_entries"])
+@pytest.mark.parametrize("text", ["", '"', 'fts:"unterminated', "zharylgasov&page=2"])
+def test_searches_never_open_on_an_error(datasette, browser, query, text):
+    page, problems = _watched_page(browser)
+    answer = page.goto(f"{datasette}/archive/{query}?q={text}")
+    page.wait_for_load_state("networkidle")
+    assert answer.status == 200
+    assert "error" not in page.inner_text("body").lower()
+    assert problems == []
+    page.close()
+
+
+def rows_of(db_path, sql):
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in conn.execute(sql)]
+    finally:
+        conn.close()

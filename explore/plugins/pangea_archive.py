@@ -4,10 +4,17 @@ page loads nothing from the internet and needs no script."""
 
 from __future__ import annotations
 
+import difflib
+import json
+import re
+import sqlite3
 from html import escape
+from pathlib import Path
+from urllib.parse import urlencode
 
 import nh3
 from datasette import hookimpl
+from datasette.utils import escape_fts
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
@@ -25,19 +32,63 @@ mark { background: #fde68a; }
 """
 
 
+def clean_html(value: str) -> Markup:
+    """Stored HTML is sanitized at crawl time; cleaning it again here means a database from
+    anywhere else cannot put active content in front of a reader. Pictures stay on the
+    publisher's servers: loaded lazily, sent no referrer."""
+    return Markup(nh3.clean(
+        value,
+        link_rel="noopener noreferrer nofollow",
+        set_tag_attribute_values={"img": {"loading": "lazy", "referrerpolicy": "no-referrer"}},
+    ))
+
+
+# Advanced search: text after this prefix goes to FTS5 as it is written (AND, OR, NOT,
+# "phrases", prefix*, NEAR(...)); anything else is searched word by word, each word quoted.
+RAW_PREFIX = "fts:"
+
+
+_checker = sqlite3.connect(":memory:", check_same_thread=False)
+_checker.execute("CREATE VIRTUAL TABLE probe USING fts5(text)")
+
+
+def fts_query(text) -> str:
+    """What a search box's text means to FTS5: every word must appear (each quoted, so a
+    stray quote or an operator-like word is just text); empty text matches nothing.
+    ``fts:`` text is FTS5's own syntax, searched word by word instead when FTS5 cannot
+    read it: a search never ends on an error page."""
+    text = (text or "").strip()
+    if text.lower().startswith(RAW_PREFIX):
+        raw = text[len(RAW_PREFIX):].strip()
+        try:
+            _checker.execute("SELECT count(*) FROM probe WHERE probe MATCH ?", [raw]).fetchone()
+            return raw
+        except sqlite3.Error:
+            text = raw
+    return escape_fts(text) or '""'
+
+
 @hookimpl
-def render_cell(value, column, table, database, datasette):
+def prepare_connection(conn):
+    conn.create_function("fts_query", 1, fts_query, deterministic=True)
+
+
+def post_link(datasette, database: str, site, post_id) -> str:
+    return datasette.urls.path(f"/-/post/{site}/{post_id}") + f"?database={database}"
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    keys = row.keys() if hasattr(row, "keys") else []
+    if column == "title" and "site" in keys and "id" in keys and value is not None and table in (None, "posts", "post_list"):
+        # A post's title leads to its reading view, wherever it is listed.
+        return Markup(f'<a class="read" href="{escape(post_link(datasette, database, row["site"], row["id"]))}">{escape(str(value))}</a>')
     if column == "body_html" and isinstance(value, str) and value:
         # The body reads as HTML. Stored HTML is sanitized at crawl time; cleaning it
         # again here means a database from anywhere else cannot put active content in
         # front of a reader. Pictures stay on the publisher's servers: loaded lazily,
         # sent no referrer.
-        clean = nh3.clean(
-            value,
-            link_rel="noopener noreferrer nofollow",
-            set_tag_attribute_values={"img": {"loading": "lazy", "referrerpolicy": "no-referrer"}},
-        )
-        return Markup(f'<div class="post-body">{clean}</div>')
+        return Markup(f'<div class="post-body">{clean_html(value)}</div>')
     if isinstance(value, str) and MARK_OPEN in value:
         return Markup(escape(value).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>"))
     return None
@@ -45,7 +96,144 @@ def render_cell(value, column, table, database, datasette):
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/chart$", chart), (r"^/-/archive\.css$", stylesheet)]
+    return [
+        (r"^/-/chart$", chart),
+        (r"^/-/archive\.css$", stylesheet),
+        (r"^/-/post/(?P<site>[^/]+)/(?P<post_id>\d+)$", reading_view),
+        (r"^/-/capture$", capture),
+    ]
+
+
+def _archive(datasette, request):
+    """The database a page is about: ``?database=`` or the first one with posts."""
+    names = [name for name in datasette.databases if name != "_internal"]
+    name = request.args.get("database") or (names[0] if names else None)
+    return (name, datasette.get_database(name)) if name in names else (None, None)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\S+|\s+", text or "")
+
+
+def diff_html(old, new) -> Markup:
+    """What changed, word by word: removed words struck out, added ones marked."""
+    if not isinstance(old, str) or not isinstance(new, str):
+        old = json.dumps(old, ensure_ascii=False, indent=1)
+        new = json.dumps(new, ensure_ascii=False, indent=1)
+    a, b = _words(old), _words(new)
+    parts = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            parts.append(escape("".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            parts.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
+        if j2 > j1:
+            parts.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
+    return Markup("".join(parts))
+
+
+def _state(post: dict, children: dict) -> dict:
+    state = dict(post)
+    for name in ("authors", "tags"):
+        state[name] = json.loads(post.get(name) or "[]")
+    state.update(children)
+    return state
+
+
+async def reading_view(datasette, request):
+    """A post as an article: its text, pictures, tags, links, live entries and earlier versions."""
+    name, db = _archive(datasette, request)
+    site, post_id = request.url_vars["site"], int(request.url_vars["post_id"])
+    if db is None:
+        return Response.html("<p>No archive is open.</p>", status=404)
+    post = (await db.execute("SELECT * FROM posts WHERE site = ? AND id = ?", [site, post_id])).first()
+    if post is None:
+        return Response.html(f"<p>No post {post_id} of {escape(site)} in {escape(name)}.</p>", status=404)
+    post = dict(post)
+    key = [site, post_id]
+
+    async def rows(sql: str) -> list[dict]:
+        return [dict(row) for row in (await db.execute(sql, key)).rows]
+
+    images = await rows("SELECT position, url, caption, credit, is_lead FROM images WHERE site = ? AND post_id = ? ORDER BY position")
+    links = await rows("SELECT position, url, text, domain, internal FROM links WHERE site = ? AND post_id = ? ORDER BY position")
+    embeds = await rows("SELECT position, kind, url FROM embeds WHERE site = ? AND post_id = ? ORDER BY position")
+    entries = await rows(
+        "SELECT entry_id, published_at, headline, body_html FROM live_entries WHERE site = ? AND post_id = ? "
+        "ORDER BY published_at DESC, entry_id DESC"
+    )
+    for entry in entries:
+        entry["body"] = clean_html(entry.pop("body_html") or "")
+    tables = set(await db.table_names())
+    revisions = []
+    if "revisions" in tables:
+        cause = ", cause" if "cause" in {c for c in (await db.table_columns("revisions"))} else ", NULL AS cause"
+        found = await rows(
+            f"SELECT recorded_at, first_seen_at, last_seen_at, changed_fields, old_values{cause} FROM revisions "
+            "WHERE site = ? AND post_id = ? AND entry_id IS NULL ORDER BY recorded_at DESC, id DESC"
+        )
+        # From the version shown back through the older ones: each revision holds the
+        # values its change replaced.
+        state = _state(post, {"images": images, "links": links, "embeds": embeds})
+        for revision in found:
+            old_values = json.loads(revision["old_values"] or "{}")
+            changes = [
+                {"field": field, "html": diff_html(old_values.get(field), state.get(field))}
+                for field in json.loads(revision["changed_fields"] or "[]")
+            ]
+            revisions.append(dict(revision, changes=changes))
+            state = dict(state, **old_values)
+    capture_url = capture_date = None
+    if post.get("capture_id") and "captures" in tables:
+        found = (await db.execute("SELECT fetched_at FROM captures WHERE record_id = ?", [post["capture_id"]])).first()
+        if found is not None:
+            capture_url = datasette.urls.path("/-/capture") + "?" + urlencode({"database": name, "record": post["capture_id"]})
+            capture_date = found["fetched_at"]
+    lead = next((image for image in images if image["is_lead"]), None)
+    context = {
+        "database": name,
+        "post": post,
+        "authors": json.loads(post.get("authors") or "[]"),
+        "tags": json.loads(post.get("tags") or "[]"),
+        "body": clean_html(post.get("body_html") or ""),
+        "lead": lead,
+        "figures": [image for image in images if image is not lead],
+        "links": links,
+        "embeds": embeds,
+        "entries": entries,
+        "revisions": revisions,
+        "capture_url": capture_url,
+        "capture_date": capture_date,
+    }
+    return Response.html(await datasette.render_template("pangea_post.html", context, request=request))
+
+
+async def capture(datasette, request):
+    """A page as the site served it, from the WARC files beside the archive; shown
+    sandboxed (no script runs, nothing is sent anywhere from it)."""
+    name, db = _archive(datasette, request)
+    record_id = request.args.get("record") or ""
+    if db is None or not db.path:
+        return Response.text("No archive is open.", status=404)
+    found = (await db.execute("SELECT * FROM captures WHERE record_id = ?", [record_id])).first()
+    warc_dir = Path(f"{db.path}.warc")
+    if found is None or not (warc_dir / found["warc_file"]).is_file():
+        return Response.text(f"The capture {record_id} is not in {warc_dir}.", status=404)
+    from crawler.replay import Stored, load_stored
+
+    stored = Stored(warc_dir / found["warc_file"], found["offset"], found["length"], record_id, found["warc_type"],
+                    found["url"], found["fetched_at"], found["status"], 0)
+    status, headers, body = load_stored(stored)
+    if any(name.lower() == "content-encoding" for name, _ in headers):
+        return Response.text("This capture is compressed; read it from the WARC file.", status=415)
+    content_type = next((value for key, value in headers if key.lower() == "content-type"), "text/html")
+    return Response(
+        body,
+        content_type=content_type,
+        headers={"Content-Security-Policy": "sandbox; default-src 'none'; img-src 'none'; style-src 'unsafe-inline'",
+                 "X-Archive-Record": record_id, "X-Archive-Fetched": found["fetched_at"]},
+    )
 
 
 @hookimpl
