@@ -294,3 +294,38 @@ def rows_of(db_path, sql):
         return [dict(row) for row in conn.execute(sql)]
     finally:
         conn.close()
+
+
+def test_chart_counts_each_sites_posts_once_inside_datasettes_layout(tmp_path):
+    """Two sites whose posts share ids: each author's count is of their own posts."""
+    from datasette.app import Datasette
+
+    from crawler import storage
+
+    from .test_storage import make_post
+
+    db_path = tmp_path / "two_sites.db"
+    db = storage.open_db(db_path)
+    with db.atomic():
+        for post_id in range(1, 36):
+            storage.save_post(db, make_post(post_id, authors=["Author A"]), "2026-01-01T00:00:00+00:00")
+            storage.save_post(db, make_post(post_id, site="voanews.com", authors=["Author B"],
+                                            url=f"https://www.voanews.com/a/x/{post_id}.html"), "2026-01-01T00:00:00+00:00")
+    db.close()
+    datasette = Datasette([str(db_path)], plugins_dir=str(ROOT / "explore" / "plugins"),
+                          template_dir=str(ROOT / "explore" / "templates"))
+
+    async def get():
+        return await datasette.client.get("/-/chart")
+
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    # A thread of its own: the browser tests of this module keep an event loop in this one.
+    with ThreadPoolExecutor(1) as thread:
+        answer = thread.submit(lambda: asyncio.run(get())).result()
+    assert answer.status_code == 200
+    html = answer.text
+    assert "Author A: 35 posts" in html and "Author B: 35 posts" in html
+    assert '<header><nav>' in html and 'class="charts"' in html  # Datasette's own page, header and menu
+    assert 'viewBox="0 0 ' in html

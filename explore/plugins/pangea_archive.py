@@ -261,7 +261,8 @@ def _months(first: str, last: str) -> list[str]:
 
 def bar_chart(counts: dict[str, int], months: list[str], title: str, height: int = 160) -> str:
     """An SVG bar chart of counts per month, with year labels; no script, no external asset."""
-    width_per_bar, left, bottom = 8, 40, 24
+    # Bars as wide as a page of about 1,100 pixels allows: the chart fills the page's width.
+    width_per_bar, left, bottom = max(4, min(40, 1100 // max(1, len(months)))), 40, 24
     width = left + width_per_bar * len(months) + 10
     top = max(counts.values(), default=0) or 1
     bars, labels = [], []
@@ -282,7 +283,8 @@ def bar_chart(counts: dict[str, int], months: list[str], title: str, height: int
     )
     return (
         f'<figure><figcaption>{escape(title)}</figcaption>'
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" width="{width}" height="{height}">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}">'
         f'{axis}{"".join(bars)}{"".join(labels)}</svg></figure>'
     )
 
@@ -310,7 +312,7 @@ async def chart(datasette, request):
         for row in (
             await db.execute(
                 "SELECT authors.name AS author, substr(posts.published_at, 1, 7) AS month, count(*) AS n "
-                "FROM posts JOIN post_authors ON post_authors.post_id = posts.id "
+                "FROM posts JOIN post_authors ON post_authors.site = posts.site AND post_authors.post_id = posts.id "
                 "JOIN authors ON authors.id = post_authors.author_id "
                 "WHERE posts.removed_at IS NULL GROUP BY author, month"
             )
@@ -320,15 +322,6 @@ async def chart(datasette, request):
             figures.append(bar_chart(counts, months, f"{author}: {sum(counts.values())} posts", height=90))
     else:
         figures.append("<p>The archive holds no posts yet.</p>")
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Posts per month — {escape(name)}</title>
-<link rel="stylesheet" href="{datasette.urls.static('app.css')}">
-<link rel="stylesheet" href="{datasette.urls.path('/-/archive.css')}">
-<style>figure {{ margin: 1.5em 0; }} figcaption {{ font-weight: bold; margin-bottom: .3em; }}</style>
-</head><body><section class="content">
-<p><a href="{datasette.urls.instance()}">home</a> / <a href="{datasette.urls.database(name)}">{escape(name)}</a></p>
-<h1>Posts per month</h1>
-{''.join(figures)}
-<p><a href="{datasette.urls.database(name)}/posts_per_month">The numbers behind the chart</a></p>
-</section></body></html>"""
-    return Response.html(page)
+    context = {"database": name, "figures": [Markup(figure) for figure in figures]}
+    return Response.html(await datasette.render_template("pangea_chart.html", context, request=request))
+
