@@ -35,6 +35,13 @@ class Command(ScrapyCrawlCommand):
         """Every check of the input, and the archive's lock, before Scrapy starts (and
         before it prints a line): bad input is one line and exit 2, and writes nothing."""
         super().process_options(args, opts)
+        # -o / -O export posts only (crawler/schemas/post.schema.json), never the run's
+        # bookkeeping records; a feed configured with its own item_classes keeps them.
+        feeds = self.settings.getdict("FEEDS")
+        if feeds:
+            for options in feeds.values():
+                options.setdefault("item_classes", ["crawler.items.Post"])
+            self.settings.set("FEEDS", feeds, priority="cmdline")
         try:
             arguments = parse_arguments(opts.spargs)
             path = self.settings.get("SQLITE_PATH")
