@@ -75,3 +75,30 @@ class OneLineNetworkErrors:
     @classmethod
     def from_crawler(cls, crawler):
         return cls()
+
+
+# Loggers whose INFO lines are dumps, not news: the settings overridden, the components
+# enabled, the stats at the end, Scrapy's start banner, the browser handler's own chatter
+# and Scrapy's per-minute counter (the run's own progress line says more).
+DUMP_LOGGERS = frozenset({
+    "scrapy.crawler", "scrapy.middleware", "scrapy.statscollectors", "scrapy.utils.log", "scrapy.addons",
+    "scrapy.extensions.telnet", "scrapy.extensions.logstats", "scrapy-playwright",
+})
+
+
+class _NoDumps(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.INFO
+
+
+def quiet_scrapy_dumps(settings) -> bool:
+    """Keep Scrapy's dumps out of an INFO log (they stay at DEBUG); True when it did."""
+    level = settings.get("LOG_LEVEL") or "DEBUG"
+    level = logging.getLevelName(level) if isinstance(level, str) else level
+    if settings.getbool("LOG_SCRAPY_DUMPS") or not isinstance(level, int) or level <= logging.DEBUG:
+        return False
+    for name in DUMP_LOGGERS:
+        target = logging.getLogger(name)
+        if not any(isinstance(existing, _NoDumps) for existing in target.filters):
+            target.addFilter(_NoDumps())
+    return True

@@ -26,6 +26,22 @@ from .run import RunFacts
 logger = logging.getLogger(__name__)
 
 
+def failures_line(db: sqlite_utils.Database, facts: RunFacts, count: int) -> str:
+    """``1 page could not be fetched (DNS lookup failed for www.rferl.org); the next run
+    tries it again``: how many, and the most common reason in the site's own words."""
+    row = db.execute(
+        "SELECT last_error, count(*) AS n FROM failures WHERE site = ? AND (blog_zone = ? OR blog_zone IS NULL) "
+        "GROUP BY last_error ORDER BY n DESC, last_error LIMIT 1",
+        [facts.arguments.site, facts.arguments.zone],
+    ).fetchone()
+    reason = ""
+    if row is not None and row[0]:
+        reason = f" ({row[0].rstrip('.')}{'' if row[1] == count else f', and {count - row[1]} more for other reasons'})"
+    if count == 1:
+        return f"1 page could not be fetched{reason}; the next run tries it again"
+    return f"{count} pages could not be fetched{reason}; the next run tries them again"
+
+
 class RunBook:
     def __init__(self, stats, path: str):
         self.stats = stats
@@ -90,7 +106,7 @@ class RunBook:
             # Each file already has its line; what they held after the damage is not read.
             messages.append(f"{stats['pangea/warc/damaged_files']} WARC files are damaged or truncated; their records after the damage were not read")
         if failures_left:
-            messages.append(f"{failures_left} pages could not be fetched; the next run tries them again")
+            messages.append(failures_line(db, facts, failures_left))
             # Each of them already has its ERROR line; the count is a warning, so that
             # ``-L ERROR`` prints exactly one line per page.
             logger.warning(messages[-1])

@@ -114,6 +114,9 @@ REEXTRACT_WORKERS = -1
 PROGRESS_INTERVAL = 30.0
 
 LOG_LEVEL = "INFO"
+# At INFO a run prints its progress lines, warnings, errors and its summary; Scrapy's dumps
+# (settings, components, the stats) show at DEBUG, or with LOG_SCRAPY_DUMPS=True.
+LOG_SCRAPY_DUMPS = False
 # No dump of library versions at start: a cron log should show what the run did.
 LOG_VERSIONS: list[str] = []
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

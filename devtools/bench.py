@@ -253,7 +253,7 @@ def _crawl_command(spider: str, start_url: str, db_path: Path | None, extra: lis
 
     # Identical settings for every crawl compared; only the spider differs.
     if spider == "blog":
-        return crawl_command(start_url, db_path, "-s", "LOG_LEVEL=INFO", *extra)
+        return crawl_command(start_url, db_path, "-s", "LOG_LEVEL=INFO", "-s", "LOG_SCRAPY_DUMPS=True", *extra)
     command = [sys.executable, "-m", "scrapy", "runspider", str(ROOT / "devtools" / "benchspider.py"), "-a", f"start_url={start_url}"]
     # The floor stores nothing and keeps no page: no item pipeline, no WARC file, no archive.
     floor = ["-s", "ITEM_PIPELINES={}", "-s", "WARC_ENABLED=False"]
@@ -504,7 +504,8 @@ def bench_reextract(posts: int = 2000, rounds: int = 3) -> dict:
         warc = Path(folder) / "crawl-0.db.warc"
         for n in range(rounds):
             command = [sys.executable, "-m", "scrapy", "crawl", "blog", "-a", f"start_url={index_url}", "-a", "mode=reextract",
-                       "-a", f"warc={warc}", "-s", f"SQLITE_PATH={Path(folder) / f're-{n}.db'}", "-s", "LOG_LEVEL=INFO"]
+                       "-a", f"warc={warc}", "-s", f"SQLITE_PATH={Path(folder) / f're-{n}.db'}", "-s", "LOG_LEVEL=INFO",
+                       "-s", "LOG_SCRAPY_DUMPS=True"]
             run = _run_measured(command)
             if run["exit"] != 0:
                 raise SystemExit("bench: the re-extraction failed:\n" + run["stderr"][-2000:])
@@ -517,7 +518,8 @@ def bench_reextract(posts: int = 2000, rounds: int = 3) -> dict:
         from .replica_settings import crawl_command
 
         with tempfile.TemporaryDirectory() as folder:
-            run = _run_measured(crawl_command(replica.index_url, Path(folder) / "polite.db", "-s", "LOG_LEVEL=INFO", fast=False))
+            run = _run_measured(crawl_command(replica.index_url, Path(folder) / "polite.db", "-s", "LOG_LEVEL=INFO",
+                                              "-s", "LOG_SCRAPY_DUMPS=True", fast=False))
             polite = _crawl_figures(run)
     finally:
         replica.stop()

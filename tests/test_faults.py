@@ -169,7 +169,9 @@ def test_a_run_that_left_failures_exits_non_zero_and_says_how_many(faulty_runs):
     assert first.returncode == 1
     run = rows(faulty_runs["db"], "SELECT * FROM crawl_runs ORDER BY id LIMIT 1")[0]
     assert run["status"] == "failed" and run["failures_left"] > 0
-    assert f"{run['failures_left']} pages could not be fetched; the next run tries them again" in first.stderr
+    line = next(line for line in first.stderr.splitlines() if "could not be fetched" in line)
+    assert f"{run['failures_left']} pages could not be fetched (" in line and line.endswith("; the next run tries them again")
+    assert line.split("WARNING: ", 1)[1] in run["message"]
 
 
 def test_retry_after_is_honoured(faulty_runs):
@@ -364,7 +366,7 @@ def test_posts_of_other_sites_in_the_index_are_not_fetched(tmp_path):
     with Replica(posts=30, seed=3) as replica:
         html = urllib.request.urlopen(replica.index_url + "?p=1").read().decode()
         assert "currenttime.tv/a/sister-site-story/31726786.html" in html
-        result = run_crawl(replica.index_url, tmp_path / "x.db")
+        result = run_crawl(replica.index_url, tmp_path / "x.db", "-s", "LOG_SCRAPY_DUMPS=True")
         assert result.returncode == 0, result.stderr[-3000:]
         assert rows(tmp_path / "x.db", "SELECT count(*) AS n FROM posts")[0]["n"] == 30
         assert "currenttime" not in result.stderr.split("Dumping Scrapy stats")[0].replace("post_links_offsite", "")

@@ -26,7 +26,7 @@ def stat(stderr: str, name: str) -> int | None:
 def plain(tmp_path_factory):
     with Replica(posts=POSTS, seed=SEED) as replica:
         db_path = tmp_path_factory.mktemp("plain") / "plain.db"
-        result = run_crawl(replica.index_url, db_path)
+        result = run_crawl(replica.index_url, db_path, "-s", "LOG_SCRAPY_DUMPS=True")
         assert result.returncode == 0, result.stderr[-3000:]
         return {"snapshot": archive_snapshot(db_path, replica.base_url), "stderr": result.stderr}
 
@@ -35,7 +35,7 @@ def plain(tmp_path_factory):
 def js(tmp_path_factory):
     with Replica(posts=POSTS, seed=SEED, js_index=True, js_posts=JS_POSTS) as replica:
         db_path = tmp_path_factory.mktemp("js") / "js.db"
-        result = run_crawl(replica.index_url, db_path, timeout=300)
+        result = run_crawl(replica.index_url, db_path, "-s", "LOG_SCRAPY_DUMPS=True", timeout=300)
         assert result.returncode == 0, result.stderr[-3000:]
         return {
             "db": db_path,
@@ -69,7 +69,7 @@ def test_browser_pages_are_used_again_at_most_two_at_once(js):
 
 def test_a_page_is_closed_after_its_uses_and_a_new_one_takes_over(plain, tmp_path):
     with Replica(posts=POSTS, seed=SEED, js_posts=6) as replica:
-        result = run_crawl(replica.index_url, tmp_path / "recycled.db", "-s", "RENDER_PAGE_MAX_USES=2", timeout=300)
+        result = run_crawl(replica.index_url, tmp_path / "recycled.db", "-s", "LOG_SCRAPY_DUMPS=True", "-s", "RENDER_PAGE_MAX_USES=2", timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert stat(result.stderr, "pangea/pages_rendered") == 6
     created, reused = stat(result.stderr, "playwright/page_count"), stat(result.stderr, "pangea/browser_pages_reused")
@@ -89,7 +89,7 @@ def test_a_plain_site_never_starts_the_browser(plain):
 
 def test_render_never_on_the_js_index_fails_and_names_the_page(tmp_path):
     with Replica(posts=30, seed=SEED, js_index=True) as replica:
-        result = run_crawl(replica.index_url, tmp_path / "never.db", "-a", "render=never")
+        result = run_crawl(replica.index_url, tmp_path / "never.db", "-s", "LOG_SCRAPY_DUMPS=True", "-a", "render=never")
     assert result.returncode == 1
     assert f"index page {replica.index_url} lists no posts without a browser (render=never)" in result.stderr
     assert rows(tmp_path / "never.db", "SELECT count(*) AS n FROM posts")[0]["n"] == 0
@@ -97,7 +97,7 @@ def test_render_never_on_the_js_index_fails_and_names_the_page(tmp_path):
 
 def test_render_never_on_js_post_bodies_fails_and_names_the_posts(tmp_path):
     with Replica(posts=30, seed=SEED, js_posts=3) as replica:
-        result = run_crawl(replica.index_url, tmp_path / "never.db", "-a", "render=never")
+        result = run_crawl(replica.index_url, tmp_path / "never.db", "-s", "LOG_SCRAPY_DUMPS=True", "-a", "render=never")
         js_posts = {replica.base_url + replica.site.by_id[i].path for i in replica.site.js_post_ids}
     assert result.returncode == 1
     named = set(re.findall(r"cannot fetch post (\S+): its body needs a browser \(render=never\)", result.stderr))
@@ -108,11 +108,11 @@ def test_render_never_on_js_post_bodies_fails_and_names_the_posts(tmp_path):
 
 def test_render_always_renders_every_page_with_the_same_result(tmp_path):
     with Replica(posts=15, seed=SEED) as replica:
-        result = run_crawl(replica.index_url, tmp_path / "always.db", "-a", "render=always", timeout=300)
+        result = run_crawl(replica.index_url, tmp_path / "always.db", "-s", "LOG_SCRAPY_DUMPS=True", "-a", "render=always", timeout=300)
         snapshot = archive_snapshot(tmp_path / "always.db", replica.base_url)
         pages = replica.site.page_count + 15
     with Replica(posts=15, seed=SEED) as replica:
-        plain = run_crawl(replica.index_url, tmp_path / "plain.db")
+        plain = run_crawl(replica.index_url, tmp_path / "plain.db", "-s", "LOG_SCRAPY_DUMPS=True")
         expected = archive_snapshot(tmp_path / "plain.db", replica.base_url)
     assert result.returncode == 0 and plain.returncode == 0, result.stderr[-3000:]
     assert stat(result.stderr, "pangea/pages_rendered") == pages

@@ -19,6 +19,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from ..checks import BadInput, check_archive_path
+from ..extensions import quiet_scrapy_dumps
 from ..replay import warc_files
 from ..run import parse_arguments
 from ..warc import default_warc_dir
@@ -35,6 +36,7 @@ class Command(ScrapyCrawlCommand):
         """Every check of the input, and the archive's lock, before Scrapy starts (and
         before it prints a line): bad input is one line and exit 2, and writes nothing."""
         super().process_options(args, opts)
+        quiet_scrapy_dumps(self.settings)
         # -o / -O export posts only (crawler/schemas/post.schema.json), never the run's
         # bookkeeping records; a feed configured with its own item_classes keeps them.
         feeds = self.settings.getdict("FEEDS")
