@@ -35,8 +35,9 @@ browser:
 		$$SUDO apt-get update -qq && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# `make demo PORT=8800` when 8725 is taken: the archive stays the same whatever the port.
 demo: setup
-	$(BIN)/python -m devtools.demo
+	$(BIN)/python -m devtools.demo $(if $(PORT),--port $(PORT))
 
 # Datasette on 127.0.0.1:8001, read-only: `make explore DB=data/blog.db` for the real archive.
 DB ?= data/demo.db

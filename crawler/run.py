@@ -53,7 +53,7 @@ class CrawlArguments:
 
     @property
     def site(self) -> str:
-        """The archive's key for the site: host without ``www.``, with the port if any."""
+        """The archive's key for the site: host without ``www.``, whatever the port."""
         return site_key(self.start_url)
 
     @property

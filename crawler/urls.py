@@ -85,16 +85,10 @@ def site_of(url: str) -> str:
 
 
 def site_key(url: str) -> str:
-    """The site a post belongs to: ``site_of`` plus the port when the URL names one.
-
-    Two replicas on two ports of 127.0.0.1 are two sites, as two hosts are.
-    """
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    return f"{site_of(url)}:{port}" if port else site_of(url)
+    """The site a post belongs to in the archive: its host without ``www.``, whatever the
+    port (a replica moved to another port is the same site, as a site that moves its
+    port is; two sites are two hosts)."""
+    return site_of(url)
 
 
 def is_same_site(url: str, base_url: str) -> bool:

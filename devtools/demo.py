@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         "--port",
         type=int,
         default=8725,
-        help="replica port (default 8725); a post's site includes it, so keep it the same between runs",
+        help="replica port (default 8725); any port gives the same archive (a post's site is the host, 127.0.0.1)",
     )
     args = parser.parse_args(argv)
     db_path = Path(args.db)

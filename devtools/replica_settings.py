@@ -24,9 +24,10 @@ def as_arguments(settings: dict[str, str] = FAST_LOCAL) -> list[str]:
     return arguments
 
 
-def crawl_command(start_url: str, db_path, *extra: str, fast: bool = True) -> list[str]:
+def crawl_command(start_url: str, db_path, *extra: str, fast: bool = True, executable: str | None = None) -> list[str]:
     """The ``scrapy crawl blog`` command line of the tests, benchmarks and the demo:
     ``start_url`` into the archive at ``db_path``, politeness off for the local replica
     (``fast``), then ``extra`` arguments (later ``-s`` settings win)."""
-    command = [sys.executable, "-m", "scrapy", "crawl", "blog", "-a", f"start_url={start_url}", "-s", f"SQLITE_PATH={db_path}"]
+    command = [executable or sys.executable, "-m", "scrapy", "crawl", "blog", "-a", f"start_url={start_url}",
+               "-s", f"SQLITE_PATH={db_path}"]
     return command + (as_arguments() if fast else []) + list(extra)

@@ -136,7 +136,7 @@ def test_every_column_and_table_is_filled_where_the_post_has_it(replica, crawled
     assert json.loads(run["fields_missing"]) == {"tags": sum(1 for p in specs if not p.tags)}
 
 
-def test_the_demo_twice_keeps_one_row_per_post(tmp_path):
+def test_the_demo_twice_keeps_one_row_per_post_whatever_the_port(tmp_path):
     import os
     import socket
     import subprocess
@@ -144,13 +144,19 @@ def test_the_demo_twice_keeps_one_row_per_post(tmp_path):
 
     from .conftest import ROOT
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    def free_port() -> int:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            return probe.getsockname()[1]
+
     db_path = tmp_path / "demo.db"
-    command = [sys.executable, "-m", "devtools.demo", "--posts", "40", "--db", str(db_path), "--port", str(port)]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    outputs = [subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180) for _ in range(2)]
+    # The second run on another port (the first one taken): the same archive, not a second copy.
+    outputs = [
+        subprocess.run([sys.executable, "-m", "devtools.demo", "--posts", "40", "--db", str(db_path), "--port", str(free_port())],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+        for _ in range(2)
+    ]
     for output in outputs:
         assert output.returncode == 0, output.stderr[-2000:]
         assert f"archive: {db_path} — 40 posts" in output.stdout

@@ -50,7 +50,7 @@ def test_two_blogs_of_two_hosts_in_one_archive_each_post_with_its_site_and_blogs
     db_path = tmp_path / "two-sites.db"
     # The same seed on two hosts: the same ids on both, which must stay two posts each.
     # The first host serves a second blog too, which lists some posts of the first.
-    with Replica(posts=30, seed=9, second_blog=True) as first, Replica(posts=30, seed=9) as second:
+    with Replica(posts=30, seed=9, second_blog=True) as first, Replica(posts=30, seed=9, host="127.0.0.2") as second:
         for index_url in (first.index_url, first.base_url + f"/z/{SECOND_ZONE}", second.index_url):
             result = run_crawl(index_url, db_path)
             assert result.returncode == 0, result.stderr[-3000:]

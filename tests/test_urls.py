@@ -96,7 +96,8 @@ def test_same_site():
     assert urls.site_of("https://WWW.RFERL.ORG/a") == "rferl.org"
 
 
-def test_site_key_tells_ports_apart():
+def test_site_key_is_the_host_whatever_the_port():
     assert urls.site_key("https://www.rferl.org/a/1.html") == "rferl.org"
-    assert urls.site_key("http://127.0.0.1:8080/z/1") == "127.0.0.1:8080"
-    assert urls.site_key("http://127.0.0.1:8081/z/1") != urls.site_key("http://127.0.0.1:8080/z/1")
+    assert urls.site_key("http://127.0.0.1:8080/z/1") == "127.0.0.1"
+    assert urls.site_key("http://127.0.0.1:8081/z/1") == urls.site_key("http://127.0.0.1:8080/z/1")
+    assert urls.site_key("http://127.0.0.2:8080/z/1") != urls.site_key("http://127.0.0.1:8080/z/1")

@@ -6,11 +6,13 @@ The first line of output is the base URL, so a script can start it and read wher
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 import threading
 from datetime import datetime, timezone
 
+from ..replica_settings import crawl_command
 from .dresses import DRESSES
 from .faults import KINDS, FaultPlan, parse_faults
 from .server import Replica
@@ -98,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     print(replica.base_url, flush=True)
     print(f"blog index: {replica.index_url} ({len(replica.site.posts)} posts, {replica.site.page_count} index pages)", flush=True)
     print("changes: POST /_admin/add?count=N, /_admin/edit?id=ID, /_admin/delete?id=ID", flush=True)
+    # How to crawl it fast: the crawler's defaults are polite (a second between requests),
+    # which a local replica does not need.
+    print("crawl it (politeness off, for this local replica only):", flush=True)
+    print("  " + shlex.join(crawl_command(replica.index_url, "data/replica.db", executable=".venv/bin/python")), flush=True)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
