@@ -1,10 +1,6 @@
-"""For deploying to Scrapyd (``scrapyd-deploy`` builds an egg from this); pyproject.toml is the project's own description."""
+"""For ``scrapyd-deploy``, which builds an egg with ``setup.py bdist_egg``: everything it
+needs (name, version, packages, the ``scrapy`` settings entry point) is in pyproject.toml."""
 
-from setuptools import find_packages, setup
+from setuptools import setup
 
-setup(
-    name="pangea-archive",
-    version="0.1.0",
-    packages=find_packages(include=["crawler", "crawler.*"]),
-    entry_points={"scrapy": ["settings = crawler.settings"]},
-)
+setup()

@@ -1,7 +1,6 @@
 """Exploring the archive in Datasette: metadata that matches the schema, canned queries that
 run, and a real Chromium searching, opening a post and drawing the chart."""
 
-import importlib.util
 import json
 import os
 import socket
@@ -10,14 +9,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 import sqlite_utils
 from playwright.sync_api import sync_playwright
 
 from crawler import storage
-from crawler.explore import METADATA, metadata_for
+from crawler.explore import archive_metadata
 from crawler.rendering import launch_options
 from devtools.replica import Replica, seed_post
 
@@ -36,7 +34,7 @@ def schema():
 
 @pytest.fixture(scope="module")
 def metadata():
-    return json.loads(METADATA.read_text())["databases"]["archive"]
+    return archive_metadata()
 
 
 def test_every_table_and_column_the_metadata_names_exists(schema, metadata):
@@ -58,8 +56,34 @@ def test_every_table_and_column_of_the_schema_is_described(schema, metadata):
         assert columns <= described, (table, columns - described)
 
 
-def test_metadata_is_named_after_the_database_file():
-    assert list(metadata_for(Path("data/demo.db"))["databases"]) == ["demo"]
+def test_any_archive_gets_the_metadata_whatever_its_name_and_other_databases_none(tmp_path):
+    """Plain Datasette with the plugin: an archive under any file name has its metadata and
+    canned queries; a database of something else has none."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from datasette.app import Datasette
+
+    from crawler import storage
+
+    archive = tmp_path / "my notes from 2026.db"
+    storage.open_db(archive).close()
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE notes (text)").connection.close()
+    datasette = Datasette([str(archive), str(other)])
+    register_with(datasette)
+
+    async def get():
+        mine, theirs = datasette.urls.database("my notes from 2026"), datasette.urls.database("other")
+        return [await datasette.client.get(path, follow_redirects=True) for path in (
+            f"{mine}/search.json?q=", f"{theirs}/search.json?q=", f"{mine}/posts.json?_size=0",
+        )]
+
+    with ThreadPoolExecutor(1) as thread:
+        search, other_search, posts = thread.submit(lambda: asyncio.run(get())).result()
+    assert search.status_code == 200 and search.json()["rows"] == []
+    assert other_search.status_code == 404
+    assert posts.status_code == 200
 
 
 @pytest.fixture(scope="module")
@@ -76,11 +100,17 @@ def archive(tmp_path_factory):
 
 
 def load_plugin():
-    """The Datasette plugin of the archive, as Datasette loads it from the plugins folder."""
-    spec = importlib.util.spec_from_file_location("pangea_archive", ROOT / "explore" / "plugins" / "pangea_archive.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The hooks of the archive's Datasette plugin."""
+    from crawler.explore import plugin
+
+    return plugin
+
+
+def register_with(datasette) -> None:
+    """The plugin as an installed package's entry point registers it (the tests run from the checkout)."""
+    from crawler.explore.__main__ import register_plugin
+
+    register_plugin()
 
 
 def test_canned_queries_answer(archive, metadata):
@@ -312,8 +342,8 @@ def test_chart_counts_each_sites_posts_once_inside_datasettes_layout(tmp_path):
             storage.save_post(db, make_post(post_id, site="voanews.com", authors=["Author B"],
                                             url=f"https://www.voanews.com/a/x/{post_id}.html"), "2026-01-01T00:00:00+00:00")
     db.close()
-    datasette = Datasette([str(db_path)], plugins_dir=str(ROOT / "explore" / "plugins"),
-                          template_dir=str(ROOT / "explore" / "templates"))
+    datasette = Datasette([str(db_path)])
+    register_with(datasette)
 
     async def get():
         return await datasette.client.get("/-/chart")

@@ -174,10 +174,11 @@ def test_datasette_shows_entries_by_time_searchable_with_their_post(plain):
 
     from datasette.app import Datasette
 
-    from crawler.explore import PLUGINS, metadata_for
+    from crawler.explore.__main__ import register_plugin
 
     _, db_path = plain
-    datasette = Datasette([str(db_path)], metadata=metadata_for(db_path), plugins_dir=str(PLUGINS))
+    register_plugin()  # as the package's entry point does when it is installed
+    datasette = Datasette([str(db_path)])
     word = max(re.findall(r"[A-Za-z]{6,}", entries_of(db_path)[3]["headline"]), key=len)
 
     async def fetch():

@@ -13,7 +13,7 @@ from .conftest import ROOT
 
 def test_the_wheel_holds_only_the_product(tmp_path):
     project = tmp_path / "project"
-    for folder in ("crawler", "devtools", "tests", "explore"):
+    for folder in ("crawler", "devtools", "tests"):
         shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__", "artifacts"))
     for name in ("setup.py", "pyproject.toml", "README.md", "scrapy.cfg"):
         shutil.copy(ROOT / name, project / name)

@@ -55,7 +55,8 @@ poll_interval = 0.2
     project = tmp_path / "project"
     for folder in ("crawler", "devtools", "tests"):
         shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__", "artifacts"))
-    shutil.copy(ROOT / "setup.py", project / "setup.py")
+    for name in ("setup.py", "pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, project / name)
     (project / "scrapy.cfg").write_text(
         (ROOT / "scrapy.cfg").read_text().replace("http://127.0.0.1:6800/", f"{base}/")
     )

@@ -1,4 +1,4 @@
-"""Datasette plugin of the archive: post HTML shown safely, search snippets highlighted,
+"""The hooks of the archive's Datasette plugin (registered with the ``crawler.explore`` package): post HTML shown safely, search snippets highlighted,
 and a chart of posts per month (and per author) drawn as SVG on the server, so that the
 page loads nothing from the internet and needs no script."""
 

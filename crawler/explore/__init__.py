@@ -1,0 +1,64 @@
+"""The archive in Datasette: a Datasette plugin (this package) that gives any database with
+the archive's schema, whatever its file name, its metadata (titles, descriptions of every
+table and column, facets, canned queries), a reading view of every post, the capture of a
+page, search that never opens on an error, and a chart.
+
+Installed with the package, it is found through its ``datasette`` entry point: plain
+``datasette data/blog.db`` shows all of it. ``python -m crawler.explore DB`` serves an
+archive read-only on 127.0.0.1 with the plugin, installed or not.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from datasette import hookimpl
+
+from .plugin import (  # noqa: F401 - the plugin's hooks, registered with this package
+    extra_css_urls,
+    menu_links,
+    prepare_connection,
+    register_routes,
+    render_cell,
+)
+
+METADATA = Path(__file__).with_name("metadata.json")
+# Tables every archive has: what tells an archive from any other database Datasette serves.
+_ARCHIVE_TABLES = {"posts", "crawl_runs", "images", "links"}
+_seen: dict[tuple[str, float], bool] = {}
+
+
+def archive_metadata() -> dict:
+    """The metadata of one archive database (its tables, columns, facets, queries)."""
+    return json.loads(METADATA.read_text())["databases"]["archive"]
+
+
+def _is_archive(db) -> bool:
+    path = getattr(db, "path", None)
+    if not path or not Path(path).is_file():
+        return False
+    key = (str(path), Path(path).stat().st_mtime)
+    if key not in _seen:
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            tables = set()
+        _seen[key] = _ARCHIVE_TABLES <= tables
+    return _seen[key]
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    archives = [name for name, db in datasette.databases.items() if name != "_internal" and _is_archive(db)]
+    if not archives:
+        return {}
+    metadata = json.loads(METADATA.read_text())
+    archive = metadata.pop("databases")["archive"]
+    metadata["databases"] = {name: archive for name in archives}
+    return metadata
