@@ -117,7 +117,7 @@ def test_canned_queries_answer(archive, metadata):
     conn = sqlite3.connect(archive)
     conn.row_factory = sqlite3.Row
     load_plugin().prepare_connection(conn)
-    params = {"author": "joanna paraszczuk", "q": "Zharylgasov", "page": ""}
+    params = {"author": "joanna paraszczuk", "tag": "kazakhstan", "q": "Zharylgasov", "page": ""}
     metadata = dict(metadata, queries={k: v for k, v in metadata["queries"].items() if k != "search_live_entries"})
     try:
         answers = {
@@ -130,6 +130,7 @@ def test_canned_queries_answer(archive, metadata):
     assert answers["cited_domains"][0]["links"] >= answers["cited_domains"][-1]["links"] > 0
     assert [json.loads(row["changed_fields"]) for row in answers["edited_posts"]][0][:2] == ["body_html", "body_text"]
     assert any("Kazakhstan" in row["title"] for row in answers["posts_by_author"])
+    assert 26829775 in [row["id"] for row in answers["posts_with_tag"]]
     assert [row["id"] for row in answers["search"]] == [26829775]
     assert "\ue000Zharylgasov\ue001" in answers["search"][0]["snippet"]
 
@@ -359,3 +360,24 @@ def test_chart_counts_each_sites_posts_once_inside_datasettes_layout(tmp_path):
     assert "Author A: 35 posts" in html and "Author B: 35 posts" in html
     assert '<header><nav>' in html and 'class="charts"' in html  # Datasette's own page, header and menu
     assert 'viewBox="0 0 ' in html
+
+
+def test_the_posts_table_reads_at_a_glance(datasette, browser):
+    """Rows of a few lines, the search box on the first screen, the long texts cut short
+    (whole on the row's page and in the reading view)."""
+    page, problems = _watched_page(browser)
+    page.goto(f"{datasette}/archive/posts?_size=10")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(ARTIFACTS / "posts-table.png"), full_page=False)
+    assert page.locator("input#_search").bounding_box()["y"] < 600
+    heights = [box["height"] for box in (row.bounding_box() for row in page.locator("table.rows-and-columns tbody tr").all())]
+    assert heights and max(heights) < 300, heights
+    cut = page.locator("td.col-body_text .long-text").first
+    assert cut.bounding_box()["height"] < 120
+    # The row's own page shows the whole text.
+    with page.expect_navigation():
+        page.click("table.rows-and-columns tbody tr >> nth=0 >> td.col-Link a")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("td.col-body_text .long-text").first.bounding_box()["height"] > 200
+    assert [problem for problem in problems if datasette in problem] == []
+    page.close()

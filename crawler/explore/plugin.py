@@ -26,10 +26,25 @@ MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 # Table pages show the start of each body; a post's own page shows all of it.
 CSS = """
 body.table .post-body { max-height: 7.5em; overflow: hidden; max-width: 40em; }
+/* Column descriptions stay in each column's menu (the cog of its header), out of the way
+   of the search box and the rows. */
+body.table dl.column-descriptions { display: none; }
+body.table .long-text { max-height: 6em; overflow: hidden; min-width: 18em; max-width: 30em; white-space: pre-line; }
+body.table td.col-title { min-width: 16em; }
+body.table .post-body { min-width: 20em; }
+body.table td.col-url, body.table td.col-fetched_url, body.table td.col-lead_image_url, body.table td.col-capture_id,
+body.table td.col-content_hash, body.table td.col-etag {
+  white-space: nowrap; max-width: 16em; overflow: hidden; text-overflow: ellipsis; }
+.long-text { white-space: pre-line; }
 .post-body { max-width: 45em; line-height: 1.5; }
 .post-body img { max-width: 100%; height: auto; }
 mark { background: #fde68a; }
 """
+
+
+# Text columns shown short in tables.
+LONG_TEXT = {"body_text", "description", "old_values", "audit", "message", "fields_missing"}
+SHORT = 80
 
 
 def clean_html(value: str) -> Markup:
@@ -80,6 +95,10 @@ def post_link(datasette, database: str, site, post_id) -> str:
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     keys = row.keys() if hasattr(row, "keys") else []
+    if column in LONG_TEXT and isinstance(value, str) and len(value) > SHORT:
+        # A table shows the start of a long text (the stylesheet cuts it on table pages);
+        # the row's own page and the reading view show all of it.
+        return Markup(f'<div class="long-text">{escape(value)}</div>')
     if column == "title" and "site" in keys and "id" in keys and value is not None and table in (None, "posts", "post_list"):
         # A post's title leads to its reading view, wherever it is listed.
         return Markup(f'<a class="read" href="{escape(post_link(datasette, database, row["site"], row["id"]))}">{escape(str(value))}</a>')
