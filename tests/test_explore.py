@@ -381,3 +381,17 @@ def test_the_posts_table_reads_at_a_glance(datasette, browser):
     assert page.locator("td.col-body_text .long-text").first.bounding_box()["height"] > 200
     assert [problem for problem in problems if datasette in problem] == []
     page.close()
+
+
+def test_the_database_page_opens_on_the_posts(datasette, browser):
+    page, problems = _watched_page(browser)
+    page.goto(f"{datasette}/archive")
+    page.wait_for_load_state("networkidle")
+    first = page.locator("ul.start-here a").first
+    assert first.inner_text() == "Posts"
+    assert first.bounding_box()["y"] < page.locator("h2#tables").bounding_box()["y"]
+    with page.expect_navigation():
+        first.click()
+    assert page.url.split("?")[0].endswith("/archive/posts")
+    assert problems == []
+    page.close()

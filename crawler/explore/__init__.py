@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from html import escape
 from pathlib import Path
 
 from datasette import hookimpl
@@ -60,5 +61,19 @@ def get_metadata(datasette, key, database, table):
         return {}
     metadata = json.loads(METADATA.read_text())
     archive = metadata.pop("databases")["archive"]
-    metadata["databases"] = {name: archive for name in archives}
+    metadata["databases"] = {name: dict(archive, description_html=_start_here(datasette, name)) for name in archives}
     return metadata
+
+
+def _start_here(datasette, name: str) -> str:
+    """The database page opens on the posts: what a reader came for, before the list of tables."""
+    links = [
+        (datasette.urls.table(name, "posts"), "Posts"),
+        (datasette.urls.table(name, "post_list"), "Posts with authors and month, by facet"),
+        (datasette.urls.database(name) + "/search", "Search posts"),
+        (datasette.urls.database(name) + "/search_live_entries", "Search live blog entries"),
+        (datasette.urls.path("/-/chart") + f"?database={name}", "Chart: posts per month"),
+    ]
+    items = "".join(f'<li><a href="{escape(href)}">{escape(label)}</a></li>' for href, label in links)
+    return f'<p><strong>Start here</strong> — every post has a reading view: open a title.</p><ul class="start-here">{items}</ul>'
+
