@@ -163,43 +163,17 @@ class WarcIndex:
             ):
                 self.plain[stored.url] = stored
 
-    def load(self, stored: Stored) -> tuple[int, list[tuple[str, str]], bytes]:
-        return load_stored(stored)
-
 
 def load_stored(stored: Stored) -> tuple[int, list[tuple[str, str]], bytes]:
     """A record's status, HTTP headers and payload as the site sent it (still encoded)."""
     with stored.path.open("rb") as stream:
         stream.seek(stored.offset)
-        if stored.path.name.endswith(".gz"):
-            return _parse_member(stream.read(stored.length))
         record = next(iter(ArchiveIterator(stream)))
         body = record.raw_stream.read()
         if record.http_headers is None:  # a DOM read in the browser
             return 200, [("Content-Type", record.rec_headers.get_header("Content-Type") or "text/html")], body
         status = int(record.http_headers.get_statuscode())
         return status, list(record.http_headers.headers), body
-
-
-def _parse_member(member: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
-    """One gzip member holding one record (as these files are written, and as the index
-    found it whole): its HTTP status, headers and payload, read without warcio's stream
-    machinery, which cost more than the rest of a re-extracted page."""
-    data = zlib.decompress(member, 16 + zlib.MAX_WBITS)
-    warc_end = data.index(b"\r\n\r\n") + 4
-    warc_headers = {}
-    for line in data[:warc_end].decode("utf-8").split("\r\n")[1:]:
-        if ":" in line:
-            name, value = line.split(":", 1)
-            warc_headers[name.strip().lower()] = value.strip()
-    block = data[warc_end : warc_end + int(warc_headers.get("content-length", len(data) - warc_end))]
-    if warc_headers.get("warc-type") in ("conversion", "resource"):  # a DOM read in the browser
-        return 200, [("Content-Type", warc_headers.get("content-type") or "text/html")], block
-    http_end = block.index(b"\r\n\r\n") + 4
-    lines = block[:http_end].decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ", 2)[1])
-    headers = [(name.strip(), value.strip()) for name, value in (line.split(":", 1) for line in lines[1:] if ":" in line)]
-    return status, headers, block[http_end:]
 
 
 def _member_whole(path: Path, offset: int, length: int) -> bool:
@@ -253,7 +227,7 @@ def replayed_response(index: WarcIndex, request, stats=None):
     stored = stored or index.plain.get(request.url)
     if stored is None:
         return None
-    status, header_list, body = index.load(stored)
+    status, header_list, body = load_stored(stored)
     headers = Headers()
     for name, value in header_list:
         headers.appendlist(name, value)

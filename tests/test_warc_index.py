@@ -5,7 +5,7 @@ from io import BytesIO
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.replay import WarcIndex
+from crawler.replay import WarcIndex, load_stored
 from crawler.warc import WarcFiles
 
 
@@ -39,7 +39,7 @@ def test_a_whole_file_is_read_with_its_run_and_offsets(tmp_path):
     assert [c.warc_type for c in index.captures] == ["response", "response", "revisit"]
     assert {c.run_id for c in index.captures} == {1}
     assert index.plain["http://127.0.0.1/a/1.html"].record_id == first.rec_headers.get_header("WARC-Record-ID")
-    status, _, body = index.load(index.plain["http://127.0.0.1/a/1.html"])
+    status, _, body = load_stored(index.plain["http://127.0.0.1/a/1.html"])
     assert (status, body) == (200, b"<html>first</html>")
 
 

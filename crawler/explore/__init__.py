@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 
@@ -31,9 +32,14 @@ _ARCHIVE_TABLES = {"posts", "crawl_runs", "images", "links"}
 _seen: dict[tuple[str, float], bool] = {}
 
 
+@lru_cache(maxsize=1)
+def _metadata_text() -> str:
+    return METADATA.read_text()
+
+
 def archive_metadata() -> dict:
     """The metadata of one archive database (its tables, columns, facets, queries)."""
-    return json.loads(METADATA.read_text())["databases"]["archive"]
+    return json.loads(_metadata_text())["databases"]["archive"]
 
 
 def _is_archive(db) -> bool:
@@ -59,7 +65,9 @@ def get_metadata(datasette, key, database, table):
     archives = [name for name, db in datasette.databases.items() if name != "_internal" and _is_archive(db)]
     if not archives:
         return {}
-    metadata = json.loads(METADATA.read_text())
+    # Datasette asks for metadata many times a page: the file is read once, and each answer
+    # is a fresh copy (Datasette merges into what it is given).
+    metadata = json.loads(_metadata_text())
     archive = metadata.pop("databases")["archive"]
     metadata["databases"] = {name: dict(archive, description_html=_start_here(datasette, name)) for name in archives}
     return metadata

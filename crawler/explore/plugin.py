@@ -8,6 +8,7 @@ import difflib
 import json
 import re
 import sqlite3
+import threading
 from html import escape
 from pathlib import Path
 from urllib.parse import urlencode
@@ -65,6 +66,7 @@ RAW_PREFIX = "fts:"
 
 _checker = sqlite3.connect(":memory:", check_same_thread=False)
 _checker.execute("CREATE VIRTUAL TABLE probe USING fts5(text)")
+_checker_lock = threading.Lock()
 
 
 def fts_query(text) -> str:
@@ -76,7 +78,8 @@ def fts_query(text) -> str:
     if text.lower().startswith(RAW_PREFIX):
         raw = text[len(RAW_PREFIX):].strip()
         try:
-            _checker.execute("SELECT count(*) FROM probe WHERE probe MATCH ?", [raw]).fetchone()
+            with _checker_lock:  # one probe connection, shared by Datasette's threads
+                _checker.execute("SELECT count(*) FROM probe WHERE probe MATCH ?", [raw]).fetchone()
             return raw
         except sqlite3.Error:
             text = raw

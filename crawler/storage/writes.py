@@ -10,6 +10,7 @@ import sqlite3
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, is_dataclass
+from functools import cached_property
 from typing import Any, Callable, Iterator
 
 import sqlite_utils
@@ -182,11 +183,11 @@ class _Versioned:
     touch: tuple[str, ...] = ()  # columns refreshed when the content is unchanged
     has_capture: bool = False  # versions name the WARC capture they were read from
 
-    @property
+    @cached_property
     def where(self) -> str:
         return " AND ".join(f"{name} = ?" for name in self.key)
 
-    @property
+    @cached_property
     def upsert(self) -> str:
         return _upsert_sql(self.table, list(self.columns), self.key)
 
@@ -199,7 +200,6 @@ _ENTRIES = _Versioned(
     "live_entries", ("site", "post_id", "entry_id"), tuple(LIVE_ENTRY_COLUMNS), "live_entries_fts", ("headline", "body_text"),
     since="first_seen_at",
 )
-_UPSERTS = {record.table: record.upsert for record in (_POSTS, _ENTRIES)}
 
 
 def _write_version(
@@ -241,7 +241,7 @@ def _write_version(
             ],
         )
     row.update(content_hash=digest, first_seen_at=previous[3] if previous is not None else now, last_seen_at=now)
-    rowid = conn.execute(_UPSERTS[record.table], [row[name] for name in record.columns]).fetchone()[0]
+    rowid = conn.execute(record.upsert, [row[name] for name in record.columns]).fetchone()[0]
     _index_text(
         conn, record.fts, record.searchable, rowid,
         tuple(old[name] for name in record.searchable) if old is not None else None,
