@@ -5,12 +5,13 @@ posts (the site's markup has changed)."""
 from __future__ import annotations
 
 from .items import EXPECTED_FIELDS
-from .run import RunFacts
+from .run import BlogFacts
 
 
-def audit_run(facts: RunFacts, stats: dict, reason: str) -> tuple[str | None, dict, list[str], list[str]]:
-    """What the run's own checks found: how the index walk ended, every count of
-    disagreement between a page's readings, and the lines to say about them.
+def audit_run(blog: BlogFacts, via: str, stats: dict, reason: str) -> tuple[str | None, dict, list[str], list[str]]:
+    """What the run's own checks found of one blog (``stats``: its share of the run's
+    counts): how its index walk ended, every count of disagreement between a page's
+    readings, and the lines to say about them.
 
     Returns ``(index_walk, counts, problems, recovered)``: ``problems`` are things
     still missing (the run fails), ``recovered`` things missed by one reading and
@@ -18,8 +19,8 @@ def audit_run(facts: RunFacts, stats: dict, reason: str) -> tuple[str | None, di
     """
     counts = {key.split("/", 2)[2]: value for key, value in stats.items() if key.startswith("pangea/audit/") and value}
     index_walk = None
-    if facts.arguments.via == "index" and facts.arguments.zone is not None:
-        if facts.index_end_reached and not stats.get("pangea/fetch_failed/index"):
+    if via == "index" and blog.zone is not None:
+        if blog.index_end_reached and not stats.get("pangea/fetch_failed/index"):
             index_walk = "end"
         elif stats.get("pangea/index_stopped_at_page") is not None and not stats.get("pangea/fetch_failed/index"):
             index_walk = "stopped"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from .storage import StorageError, check_archive, check_writable
 from .urls import is_index_url
@@ -21,6 +22,34 @@ def check_start_url(url: str) -> str:
             f"start_url {url!r} is not a Pangea index URL (like https://www.rferl.org/z/17257 or .../z/17257?p=2)"
         )
     return url
+
+
+def check_blogs(start_url: str | None, blogs_file: str | None, default: str) -> tuple[str, ...]:
+    """The run's blog index URLs: ``start_url`` (one, or several comma-separated) and the
+    lines of the ``blogs`` file (one URL a line; blank lines and ``#`` comments skipped);
+    ``default`` when neither is given. Each is checked; a file line that is not an index
+    URL is named by its line number."""
+    urls: list[str] = []
+    if start_url is not None:
+        urls += [check_start_url(part) for part in str(start_url).split(",")]
+    if blogs_file:
+        try:
+            text = Path(blogs_file).read_text(encoding="utf-8")
+        except OSError as error:
+            raise BadInput(f"cannot read the blog list {blogs_file}: {error.strerror or error}") from None
+        except UnicodeDecodeError:
+            raise BadInput(f"the blog list {blogs_file} is not UTF-8 text (one index URL a line)") from None
+        for number, line in enumerate(text.splitlines(), 1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            try:
+                urls.append(check_start_url(line))
+            except BadInput as error:
+                raise BadInput(f"{blogs_file}, line {number}: {error}") from None
+        if not urls:
+            raise BadInput(f"the blog list {blogs_file} names no blog (one index URL a line, # for comments)")
+    return tuple(urls) or (default,)
 
 
 def check_mode(mode: str) -> str:

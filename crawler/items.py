@@ -108,6 +108,8 @@ class PostStatus:
     url: str
     status: str
     site: str = ""
+    blog_site: str | None = None  # the blog whose run re-checked it
+    blog_zone: int | None = None
 
 
 @dataclass
@@ -128,6 +130,8 @@ class FetchFailure:
     kind: str  # "post" or "index"
     error: str
     post_id: int | None = None
+    site: str = ""  # the blog the page was fetched for
+    blog_zone: int | None = None
 
 
 @dataclass

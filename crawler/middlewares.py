@@ -97,8 +97,8 @@ class SiteOnlyMiddleware:
 
     Every request is judged here, first among the downloader middlewares: the spider's
     own, each hop of a redirect (after a retry too, whose ``dont_filter`` makes Scrapy's
-    offsite filter look away), a meta refresh, robots.txt. The site is the start URL's
-    host without ``www.`` and its subdomains (``www.rferl.org``, ``gdb.rferl.org``);
+    offsite filter look away), a meta refresh, robots.txt. The sites are the start URLs'
+    hosts without ``www.`` and their subdomains (``www.rferl.org``, ``gdb.rferl.org``);
     ``SITE_EXTRA_HOSTS`` names other hosts the crawl may read. A request elsewhere is
     dropped before it is sent, counted, and its page is reported as not fetched.
     """
@@ -106,8 +106,8 @@ class SiteOnlyMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self.extra_hosts = {host.lower().removeprefix("www.") for host in crawler.settings.getlist("SITE_EXTRA_HOSTS")}
-        self.origin: str | None = None
-        self.site = ""
+        self.origins: tuple[str, ...] = ()
+        self.sites: tuple[str, ...] = ()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -116,15 +116,18 @@ class SiteOnlyMiddleware:
         return middleware
 
     def run_started(self, facts) -> None:
-        start_url = facts.arguments.start_url
-        parts = urlsplit(start_url)
-        self.origin, self.site = f"{parts.scheme}://{parts.netloc}/", site_of(start_url)
+        origins, sites = [], []
+        for blog in facts.blogs:
+            parts = urlsplit(blog.start_url)
+            origins.append(f"{parts.scheme}://{parts.netloc}/")
+            sites.append(site_of(blog.start_url))
+        self.origins, self.sites = tuple(dict.fromkeys(origins)), tuple(dict.fromkeys(sites))
 
     def allows(self, url: str) -> bool:
-        if self.origin is None:
+        if not self.origins:
             return False  # no run, no site: nothing is fetched
-        # Nearly every request is on the start URL's own origin: a prefix tells.
-        return url.startswith(self.origin) or url_on_site(url, self.site, self.extra_hosts)
+        # Nearly every request is on a start URL's own origin: a prefix tells.
+        return url.startswith(self.origins) or any(url_on_site(url, site, self.extra_hosts) for site in self.sites)
 
     def process_request(self, request):
         if self.allows(request.url):

@@ -26,7 +26,7 @@ from .items import (
     Post,
     PostStatus,
 )
-from .run import RunFacts, run_started
+from .run import RunFacts, run_finished, run_started
 from .runbook import RunBook
 from .warc import capture_written
 from .text import clean_body_text, clean_text, split_keywords, word_count
@@ -129,6 +129,8 @@ class SQLitePipeline:
         self.pending: list = []
         self.last_flush = time.monotonic()
         self.outcomes: Counter[str] = Counter()
+        # What storing came to per blog of a run of many, by (blog site, zone).
+        self.blog_outcomes: dict[tuple, Counter] = {}
         self.failures_pending = True
         # The first write that failed (a full disk, an I/O error): the run stops there.
         self.write_error: str | None = None
@@ -185,9 +187,13 @@ class SQLitePipeline:
                 raise
             self.write_failed(error)
             return
-        for outcome in outcomes:
+        for item, outcome in zip(self.pending, outcomes):
             self.outcomes[outcome] += 1
             self.stats.inc_value(f"pangea/{_STAT_NAMES.get(outcome, 'posts_' + outcome)}")
+            blog_zone = getattr(item, "blog_zone", None)
+            if blog_zone is not None:
+                key = (getattr(item, "blog_site", None) or getattr(item, "site", None), blog_zone)
+                self.blog_outcomes.setdefault(key, Counter())[outcome] += 1
         self.pending = []
         self.captures = []
         self.last_flush = time.monotonic()
@@ -209,14 +215,13 @@ class SQLitePipeline:
             return "live_walk"
         if isinstance(item, FetchFailure):
             self.failures_pending = True
-            arguments = self.book.facts.arguments
             storage.record_failure(
                 self.db,
-                site=arguments.site,
+                site=item.site,
                 url=item.url,
                 kind=item.kind,
                 post_id=item.post_id,
-                blog_zone=arguments.zone,
+                blog_zone=item.blog_zone,
                 error=item.error,
                 now=now,
             )
@@ -267,14 +272,16 @@ class SQLitePipeline:
                 self.book.close_failed(self.db, reason, f"cannot write the archive: {self.write_error}")
                 return
             try:
-                self.book.close(self.db, reason, self.outcomes)
+                self.book.close(self.db, reason, self.outcomes, self.blog_outcomes)
             except (sqlite3.OperationalError, sqlite3.DatabaseError) as error:
                 if isinstance(error, (sqlite3.IntegrityError, sqlite3.ProgrammingError)):
                     raise
                 self.stats.set_value("pangea/run_status", "failed")
-                logger.error(
-                    "cannot write the archive %s at the end of the run: %s; the next run goes on from what is stored", self.path, error
-                )
+                message = f"cannot write the archive {self.path} at the end of the run: {error}"
+                logger.error("%s; the next run goes on from what is stored", message)
+                self.book.outcome = self.book.make_outcome("failed", reason, message, blogs=len(self.book.facts.blogs), blogs_failed=[])
         finally:
             self.db.close()
             self.db = None
+            if self.book.outcome is not None:
+                self.crawler.signals.send_catch_log(signal=run_finished, outcome=self.book.outcome)

@@ -259,7 +259,10 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self.abort_request = self.refuse  # every request of a rendered page is judged
 
     def run_started(self, facts) -> None:
-        self.site = facts.arguments.host_site
+        # A run of many sites: the browser may read any of them (and nothing else).
+        sites = [blog.host_site for blog in facts.blogs]
+        self.site = sites[0]
+        self.extra_hosts |= set(sites[1:])
 
     def _site(self) -> str:
         return self.site

@@ -20,6 +20,9 @@ USER_AGENT = f"pangea-archive/0.1 (+{CONTACT_URL})"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy's downloader, with each site held to CONCURRENT_REQUESTS_PER_DOMAIN even without
+# a delay (crawler/downloader.py).
+DOWNLOADER = "crawler.downloader.Downloader"
 DOWNLOAD_DELAY = 1.0
 DOWNLOAD_DELAY_JITTER = 0.5
 AUTOTHROTTLE_ENABLED = True
@@ -93,7 +96,14 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.extensions.Progress": 500,
     "crawler.extensions.OneLineNetworkErrors": 0,
+    "crawler.alerts.WebhookAlert": 500,
 }
+
+# Where a failed run is said (crawler.alerts): a JSON POST to this URL; "always" posts
+# every run's end. Empty: no alert (cron mails the exit status's line).
+ALERT_WEBHOOK_URL = ""
+ALERT_ON = "failed"
+ALERT_TIMEOUT = 10.0
 
 # Where the archive goes (``-s SQLITE_PATH=...`` to change it), and how many posts one
 # transaction writes.

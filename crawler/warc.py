@@ -196,8 +196,7 @@ class WarcMiddleware:
 
     def _kept(self) -> dict:
         if self.kept is None:
-            state = getattr(self.facts, "state", None)
-            self.kept = dict(getattr(state, "captures", None) or {})
+            self.kept = dict(getattr(self.facts, "captures", None) or {})
         return self.kept
 
     def process_response(self, request, response, spider=None):

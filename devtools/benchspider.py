@@ -33,7 +33,7 @@ class BareSpider(scrapy.Spider):
 
     def announce(self, spider=None) -> None:
         """The site the crawl is held to (the project's site guard refuses any other)."""
-        facts = RunFacts(CrawlArguments(start_url=self.start_url))
+        facts = RunFacts(CrawlArguments(start_urls=(self.start_url,)))
         self.crawler.signals.send_catch_log(signal=run_started, facts=facts)
 
     async def start(self):

@@ -3,11 +3,11 @@
 import pytest
 
 from crawler.audit import audit_run, markup_alarms
-from crawler.run import CrawlArguments, RunFacts
+from crawler.run import BlogFacts
 
 
-def facts(end_reached: bool, via: str = "index") -> RunFacts:
-    return RunFacts(CrawlArguments(start_url="https://www.rferl.org/z/17257", via=via), index_end_reached=end_reached)
+def blog(end_reached: bool) -> BlogFacts:
+    return BlogFacts("https://www.rferl.org/z/17257", index_end_reached=end_reached)
 
 
 @pytest.mark.parametrize(
@@ -20,18 +20,18 @@ def facts(end_reached: bool, via: str = "index") -> RunFacts:
     ],
 )
 def test_the_index_walk_counts_as_ended_only_on_evidence(end_reached, stats, walk, fails):
-    index_walk, _, problems, _ = audit_run(facts(end_reached), stats, "finished")
+    index_walk, _, problems, _ = audit_run(blog(end_reached), "index", stats, "finished")
     assert index_walk == walk
     assert bool(problems) is fails
 
 
 def test_feed_and_sitemap_runs_walk_no_index():
-    assert audit_run(facts(False, via="feed"), {}, "finished")[0] is None
+    assert audit_run(blog(False), "feed", {}, "finished")[0] is None
 
 
 def test_recovered_is_a_warning_and_unidentified_entries_fail():
     stats = {"pangea/audit/posts_missed_by_index": 3, "pangea/audit/live_entries_unidentified": 1, "pangea/audit/feed_posts": 20}
-    _, counts, problems, recovered = audit_run(facts(True), stats, "finished")
+    _, counts, problems, recovered = audit_run(blog(True), "index", stats, "finished")
     assert counts == {"posts_missed_by_index": 3, "live_entries_unidentified": 1, "feed_posts": 20}
     assert recovered == ["3 posts of the feed were missed by the index walk and fetched"]
     assert problems == ["1 live blog entries of the JSON-LD name no entry id and were not stored"]

@@ -75,3 +75,20 @@ def test_the_feed_shows_what_the_walk_missed():
             "https://www.rferl.org/a/5.html", "http://127.0.0.2:9/a/planted/6.html"]
     assert missed_by_index(feed, start_url=START, seen_ids=seen, state=state) == [
         ("https://www.rferl.org/a/3.html", 3), ("https://www.rferl.org/a/5.html", 5)]
+
+
+def test_two_blogs_of_a_site_ask_for_a_post_once_and_both_list_it():
+    seen: set[int] = set()  # shared by the blogs of one site
+    first_blog, second_blog = set(), set()
+    urls = ["https://www.rferl.org/a/one/1.html", "https://www.rferl.org/a/two/2.html"]
+    first = sort_listed_posts(urls, start_url=START, state=CrawlState(), seen_ids=seen, mode="incremental", listed_ids=first_blog)
+    assert [post_id for _, post_id in first.to_fetch] == [1, 2] and first.newly_listed == []
+    state = CrawlState(known={2: known(in_blog=True)})  # the second blog already lists post 2
+    second = sort_listed_posts(
+        ["https://www.rferl.org/a/1.html", "https://www.rferl.org/a/two/2.html", "https://www.rferl.org/a/one/1.html"],
+        start_url="https://www.rferl.org/z/30101", state=state, seen_ids=seen, mode="incremental", listed_ids=second_blog,
+    )
+    assert second.to_fetch == []
+    # Post 1, asked for by the first blog, is listed in the second too, once, whatever URL.
+    assert second.newly_listed == [(1, "rferl.org")]
+    assert second.repeated == 3 and second_blog == {1, 2}

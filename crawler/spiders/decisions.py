@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..storage import CrawlState, KnownPost
-from ..urls import article_id_from_url, is_same_site
+from ..urls import article_id_from_url, is_same_site, site_key
 
 # Index pages go first: they are the chain the whole crawl hangs on.
 INDEX_PRIORITY = 10
@@ -24,18 +24,25 @@ class ListedPosts:
     """What an index page's (or a feed's, a sitemap's) post URLs come to."""
 
     to_fetch: list[tuple[str, int]] = field(default_factory=list)  # (url, post id)
-    newly_listed: list[tuple[int, KnownPost]] = field(default_factory=list)  # stored, first seen in this blog
+    # (post id, its site): stored, or asked for by another blog of the site, and first
+    # seen listed in this blog
+    newly_listed: list[tuple[int, str]] = field(default_factory=list)
     all_stored: bool = True
     offsite: int = 0
     repeated: int = 0
     skipped_stored: int = 0
 
 
-def sort_listed_posts(urls: list[str], *, start_url: str, state: CrawlState, seen_ids: set[int], mode: str) -> ListedPosts:
-    """Posts to fetch (new, removed, or every post in full mode); stored posts first listed
-    in this blog; and whether every listed post was stored already. ``seen_ids`` is
-    updated: a post is asked for once per run, whatever URL forms list it."""
+def sort_listed_posts(
+    urls: list[str], *, start_url: str, state: CrawlState, seen_ids: set[int], mode: str, listed_ids: set[int] | None = None
+) -> ListedPosts:
+    """Posts to fetch (new, removed, or every post in full mode); posts first listed in
+    this blog that are stored or asked for by another blog of the site; and whether every
+    listed post was stored already. ``seen_ids`` is updated: a post is asked for once per
+    run, whatever URL forms (or blogs of the site: ``listed_ids`` are this blog's) list it."""
     listed = ListedPosts()
+    listed_ids = set() if listed_ids is None else listed_ids
+    site = site_key(start_url)
     for url in urls:
         post_id = article_id_from_url(url)
         if not is_same_site(url, start_url):
@@ -44,8 +51,13 @@ def sort_listed_posts(urls: list[str], *, start_url: str, state: CrawlState, see
         known = state.known.get(post_id)
         if known is None or known.removed:
             listed.all_stored = False
+        first_in_blog = post_id not in listed_ids
+        listed_ids.add(post_id)
         if post_id in seen_ids:
             listed.repeated += 1
+            if first_in_blog and not (known is not None and known.in_blog):
+                # Asked for by another blog of the site this run: listed here too.
+                listed.newly_listed.append((post_id, known.site if known is not None else site))
             continue
         seen_ids.add(post_id)
         if known is None or known.removed or mode == "full":
@@ -53,7 +65,7 @@ def sort_listed_posts(urls: list[str], *, start_url: str, state: CrawlState, see
         else:
             listed.skipped_stored += 1
             if not known.in_blog:
-                listed.newly_listed.append((post_id, known))
+                listed.newly_listed.append((post_id, known.site))
     return listed
 
 

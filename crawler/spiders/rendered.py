@@ -15,13 +15,13 @@ from .decisions import INDEX_PRIORITY
 class RenderedIndexMixin:
     """The blog spider's rendered index pages."""
 
-    def rendered_index_request(self, url: str, list_paths: tuple | None = None) -> scrapy.Request:
+    def rendered_index_request(self, blog, url: str, list_paths: tuple | None = None) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=self.parse_rendered_index,
             cb_kwargs={"list_paths": list_paths},
             errback=self.fetch_failed,
-            meta=render_meta(),
+            meta={**render_meta(), "blog": blog.key},
             priority=INDEX_PRIORITY,
             dont_filter=True,
         )
@@ -30,19 +30,19 @@ class RenderedIndexMixin:
         """An index page in the browser. A "Load more" that is a link is followed like any
         index page; one that only a script can follow is clicked until the list ends, or
         until it brings only stored posts."""
-        stats = self.crawler.stats
-        stats.inc_value("pangea/pages_rendered")
+        blog = self.blog_of(response)
+        self.count(blog, "pages_rendered")
         # In a re-extraction there is no page: the DOM kept is the one read after the clicks.
         page = response.meta.get("playwright_page")
         listed = 0
 
         def newest_batch_is_stored(html: str) -> bool:
             nonlocal listed
-            if not self.may_stop_early:
+            if not self.may_stop_early(blog):
                 return False
             ids = [article_id_from_url(u) for u in IndexPage(response.url, html).post_urls]
             batch, listed = ids[listed:], len(ids)
-            stored = [self.state.known.get(i) for i in batch]
+            stored = [blog.state.known.get(i) for i in batch]
             return bool(batch) and all(k is not None and not k.removed for k in stored)
 
         clicks, outcome = 0, "ended"
@@ -71,28 +71,28 @@ class RenderedIndexMixin:
             for item in self.follow_index(response, index, list_paths):
                 yield item
             return
-        stats.inc_value("pangea/index_pages")
-        stats.inc_value("pangea/load_more_clicks", clicks)
+        self.count(blog, "index_pages")
+        self.count(blog, "load_more_clicks", clicks)
         index = IndexPage(response.url, html)
-        self.count_disagreements(index)
-        for request in self.feed_request(index):
+        self.count_disagreements(blog, index)
+        for request in self.feed_request(blog, index):
             yield request
-        if self.facts.blog_title is None:
-            self.facts.blog_title = index.title
+        if blog.title is None:
+            blog.title = index.title
         if not index.post_urls:
             for item in self.give_up(response.request, "index page lists no posts, even in a browser"):
                 yield item
             return
-        requests, _ = self._posts_to_fetch(index.post_urls)
+        requests, _ = self._posts_to_fetch(blog, index.post_urls)
         for request in requests:
             yield request
         if outcome == "ended":
-            self.facts.index_end_reached = True
+            blog.index_end_reached = True
         elif outcome == "stopped":
-            stats.set_value("pangea/index_stopped_at_page", clicks)
+            self.count(blog, "index_stopped_at_page", clicks, replace=True)
         else:
             # "Load more" is still there: the index is not whole, and the run must say so.
-            stats.set_value("pangea/audit/index_not_finished", 1)
+            self.count(blog, "audit/index_not_finished", 1, replace=True)
             reason = "a click of 'Load more' brought nothing" if outcome == "stalled" else f"'Load more' still there after {clicks} clicks"
             for item in self.give_up(response.request, f"the index is not complete: {reason}"):
                 yield item

@@ -85,3 +85,34 @@ def _captures(db: sqlite_utils.Database) -> None:
     ):
         if name not in db[table].columns_dict:
             db[table].add_column(name, kind)
+
+
+@MIGRATIONS(name="0005_blogs_of_a_run")
+def _blogs_of_a_run(db: sqlite_utils.Database) -> None:
+    # A run may crawl many blogs: each blog's outcome within the run, and the run's count
+    # of blogs and of blogs that failed; and the Scrapyd job that ran it.
+    db["crawl_run_blogs"].create(
+        {
+            "run_id": int,
+            "site": str,
+            "zone": int,
+            "start_url": str,
+            "status": str,
+            "index_walk": str,
+            "index_pages": int,
+            "posts_new": int,
+            "posts_updated": int,
+            "posts_unchanged": int,
+            "posts_removed": int,
+            "failures_left": int,
+            "posts_missed_by_index": int,
+            "audit": str,
+            "message": str,
+        },
+        pk=("run_id", "site", "zone"),
+        foreign_keys=[("run_id", "crawl_runs", "id")],
+        if_not_exists=True,
+    )
+    for name, kind in (("blogs", int), ("blogs_failed", int), ("job", str)):
+        if name not in db["crawl_runs"].columns_dict:
+            db["crawl_runs"].add_column(name, kind)

@@ -46,14 +46,17 @@ class RunLock:
             self._fd = None
 
 
-def start_run(db: sqlite_utils.Database, *, mode: str, start_url: str, now: str) -> int:
+def start_run(db: sqlite_utils.Database, *, mode: str, start_url: str, now: str, job: str | None = None) -> int:
     """A new ``crawl_runs`` row. Rows left ``running`` by a run that was killed are marked so.
 
     Only the run holding the archive's lock calls this, so no other run is running.
     """
     with db.atomic():
         db.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
-        db["crawl_runs"].insert({"started_at": now, "status": "running", "mode": mode, "start_url": start_url})
+        row = {"started_at": now, "status": "running", "mode": mode, "start_url": start_url}
+        if job:
+            row["job"] = job  # Scrapyd's job id: its log is logs/<project>/blog/<job>.log
+        db["crawl_runs"].insert(row)
         return db.execute("SELECT last_insert_rowid()").fetchone()[0]
 
 

@@ -34,9 +34,6 @@ class CrawlState:
     # Live blogs: the entries stored of each, and whether a run read them all once.
     live_entries: dict[int, set[int]] = field(default_factory=dict)
     live_walk_complete: set[int] = field(default_factory=set)
-    # The latest capture holding each URL's payload in the WARC files: (record id, payload
-    # digest, WARC-Date); a page fetched again with the same payload is a revisit of it.
-    captures: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
 def crawl_state(db: sqlite_utils.Database, site: str, zone: int | None, recheck_since: str) -> CrawlState:
@@ -70,7 +67,6 @@ def crawl_state(db: sqlite_utils.Database, site: str, zone: int | None, recheck_
             state.failed_posts[post_id] = url
         elif kind == "index":
             state.failed_index_pages.append(url)
-    state.captures = latest_captures(db)
     return state
 
 

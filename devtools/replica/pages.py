@@ -81,7 +81,10 @@ def audio_url(post: PostSpec) -> str:
     return f"https://audio.rferl.org/programmes/{post.id}.mp3"
 
 
-def _head(title: str, description: str, canonical: str, extra: str = "") -> str:
+def _head(title: str, description: str, canonical: str, extra: str = "", feed: tuple[str, str] | None = None) -> str:
+    """The page's head; ``feed`` is the (title, path) of the blog's RSS feed it links
+    (by default the first blog's, as post pages of the blog link it)."""
+    feed_title, feed_path = feed or (BLOG_TITLE, FEED_PATH)
     return f"""<!DOCTYPE html>
 <html lang="en" dir="ltr" class="no-js">
 <head>
@@ -99,7 +102,7 @@ var appBaseUrl = "/";
 <meta content="{_q(description)}" property="og:description" />
 <meta content="{_q(canonical)}" property="og:url" />
 <meta content="{SITE_NAME}" property="og:site_name" />
-{extra}<link rel="alternate" type="application/rss+xml" title="{BLOG_TITLE} [RSS]" href="{FEED_PATH}" />
+{extra}<link rel="alternate" type="application/rss+xml" title="{feed_title} [RSS]" href="{feed_path}" />
 <link rel="sitemap" type="application/rss+xml" href="/sitemap.xml" />
 </head>
 """
@@ -311,7 +314,7 @@ class Renderer:
         others = self.site.others
         popular = others[page % len(others):][:5] or others[:5]
         return (
-            _head(f"{title} | {SITE_NAME}", tagline, canonical)
+            _head(f"{title} | {SITE_NAME}", tagline, canonical, feed=(title, f"/api/z{zone}/rss.xml"))
             + _chrome_top(others[0] if others else None)
             + f"""<div id="content">
 <div class="container">
@@ -574,9 +577,10 @@ class Renderer:
 """
 
     # --- feeds, sitemaps, robots ----------------------------------------------------------
-    def rss(self, count: int = 20) -> str:
+    def rss(self, count: int = 20, zone: int = BLOG_ZONE) -> str:
         items = []
-        for post in self.site.posts[:count]:
+        title, tagline = self.site.blog_titles.get(zone, (BLOG_TITLE, BLOG_TAGLINE))
+        for post in self.site.blog_posts(zone)[:count]:
             items.append(
                 f"""<item>
 <title>{escape(post.title)}</title>
@@ -593,9 +597,9 @@ class Renderer:
         return f"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0">
 <channel>
-<title>{BLOG_TITLE} - {SITE_NAME}</title>
-<link>{escape(self.absolute(f"/z/{BLOG_ZONE}"))}</link>
-<description>{BLOG_TAGLINE}</description>
+<title>{title} - {SITE_NAME}</title>
+<link>{escape(self.absolute(f"/z/{zone}"))}</link>
+<description>{tagline}</description>
 <language>en-us</language>
 {chr(10).join(items)}
 </channel>

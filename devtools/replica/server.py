@@ -16,10 +16,11 @@ from urllib.parse import parse_qs, urlsplit
 from .content import BLOG_ZONE, Site
 from .faults import FaultPlan, empty_index, malform
 from .hostile import SERVICE_WORKER
-from .pages import FEED_PATH, Renderer
+from .pages import Renderer
 
 _POST = re.compile(r"^/(?P<kind>a|content|amp)/(?:(?P<slug>[^/]+)/)?(?P<id>\d+)(?:/lbl(?P<page>\d+)lbi(?P<entry>\d+))?\.html$")
 _ZONE = re.compile(r"^/z/(?P<zone>\d+)/?$")
+_FEED = re.compile(r"^/api/z(?P<zone>\d+)/rss\.xml$")
 _SITEMAP = re.compile(r"^/sitemap_rferl_(?P<n>\d+)\.xml\.gz$")
 
 
@@ -62,6 +63,10 @@ class ReplicaApp:
         self.injected: Counter[str] = Counter()  # faults injected, by kind
         self.rate_limited_at: dict[str, float] = {}  # path -> when it last answered 429
         self.retry_after_honoured: list[float] = []  # seconds between a 429 and the next request
+        # Every request served: (received, answered, path), monotonic seconds; and how long
+        # each answer takes at least (a site's own latency, for tests of concurrency).
+        self.traffic: list[tuple[float, float, str]] = []
+        self.latency = 0.0
 
     # --- changes while serving: the admin endpoints and the in-process API ----------------
     def add_posts(self, count: int) -> list[int]:
@@ -254,8 +259,9 @@ class ReplicaApp:
                 if not 0 <= page < post.live.page_count:
                     return Response(404, _NOT_FOUND)
             return self._html(render.post(post, page), post.modified)
-        if path == FEED_PATH:
-            return Response(200, render.rss().encode("utf-8"), "application/rss+xml; charset=utf-8")
+        feed_match = _FEED.match(path)
+        if feed_match and int(feed_match["zone"]) in site.blog_titles:
+            return Response(200, render.rss(zone=int(feed_match["zone"])).encode("utf-8"), "application/rss+xml; charset=utf-8")
         if path == "/sitemap.xml":
             return Response(200, render.sitemap_index().encode("utf-8"), "application/xml; charset=utf-8")
         match = _SITEMAP.match(path)
@@ -288,8 +294,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(self.app.admin(parts.path, parts.query), with_body=True)
 
     def _serve(self, with_body: bool) -> None:
+        received = time.monotonic()
         parts = urlsplit(self.path)
-        self._send(self.app.respond(parts.path, parts.query, self.headers), with_body)
+        response = self.app.respond(parts.path, parts.query, self.headers)
+        if self.app.latency:
+            time.sleep(self.app.latency)
+        self._send(response, with_body)
+        self.app.traffic.append((received, time.monotonic(), parts.path))
 
     def _send(self, response: Response, with_body: bool) -> None:
         if response.delay:
@@ -335,6 +346,7 @@ class Replica:
         port: int = 0,
         log_requests: bool = False,
         faults: FaultPlan | None = None,
+        latency: float = 0.0,
         **site_options,
     ):
         """``site_options`` are ``Site``'s: latest, hostile_post, js_index, js_posts,
@@ -345,12 +357,22 @@ class Replica:
         host_name, port_number = self.server.server_address[:2]
         self.base_url = f"http://{host_name}:{port_number}"
         self.app = ReplicaApp(self.site, self.base_url, faults)
+        self.app.latency = latency
         handler.app = self.app
         self._thread: threading.Thread | None = None
 
     @property
     def index_url(self) -> str:
         return f"{self.base_url}/z/{BLOG_ZONE}"
+
+    def most_in_flight(self) -> int:
+        """The most requests this replica was answering at one time."""
+        events = sorted([(start, 1) for start, _, _ in self.app.traffic] + [(end, -1) for _, end, _ in self.app.traffic])
+        most = current = 0
+        for _, step in events:
+            current += step
+            most = max(most, current)
+        return most
 
     def start(self) -> "Replica":
         self._thread = threading.Thread(target=self.server.serve_forever, name="replica", daemon=True)
