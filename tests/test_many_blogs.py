@@ -406,3 +406,21 @@ def test_explore_serves_several_archives_at_once(tmp_path, names):
         server.wait(timeout=20)
         server.stdout.close()
         server.stderr.close()
+
+
+def test_a_sitemap_run_of_two_blogs_of_a_site_reads_the_sitemaps_once_and_files_posts_by_zone(tmp_path):
+    with Replica(posts=20, seed=11, second_blog=True) as replica:
+        second = f"{replica.base_url}/z/{SECOND_ZONE}"
+        db_path = tmp_path / "archive.db"
+        done = run_crawl(f"{replica.index_url},{second}", db_path, "-a", "via=sitemap")
+        assert done.returncode == 0, done.stderr[-3000:]
+        sitemap_hits = {path: n for path, n in replica.app.hits.items() if "sitemap" in path}
+        site = replica.site
+    assert sitemap_hits and set(sitemap_hits.values()) == {1}, sitemap_hits
+    for zone in (17257, SECOND_ZONE):
+        filed = {r["post_id"] for r in rows(db_path, "SELECT post_id FROM post_blogs WHERE zone = ?", [zone])}
+        # The sitemap says nothing of blogs: a post goes to the blog of the zone its page names.
+        assert filed == {p.id for p in site.blog_posts(zone) if p.zone == zone}, zone
+    outcomes = rows(db_path, "SELECT zone, status, posts_new FROM crawl_run_blogs ORDER BY zone")
+    assert [(o["zone"], o["status"]) for o in outcomes] == [(17257, "finished"), (SECOND_ZONE, "finished")]
+    assert [o["posts_new"] for o in outcomes] == [20, len([p for p in site.second_posts if p.zone == SECOND_ZONE])]

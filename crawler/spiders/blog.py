@@ -37,7 +37,6 @@ import asyncio
 import scrapy
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.exceptions import CloseSpider
 
 from ..items import BlogListing, FetchFailure, IdentityMismatch, PostStatus
 from ..pages.feeds import html_of
@@ -58,10 +57,11 @@ from .decisions import (
 from .feeds import FeedAndSitemapMixin
 from .live import LiveBlogMixin
 from .rendered import RenderedIndexMixin
+from .blogs import BlogsMixin
 from .replayed import ReextractMixin
 
 
-class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, ReextractMixin, scrapy.Spider):
+class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, ReextractMixin, scrapy.Spider):
     name = "blog"
 
     def __init__(self, *args, **kwargs):
@@ -88,28 +88,6 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, Reextra
         self.via = self.arguments.via
         self.recheck_days = self.arguments.recheck_days
         self.allowed_domains = sorted({blog.host_site for blog in self.facts.blogs})
-
-    def blog_of(self, request) -> BlogFacts:
-        """The blog a request (or its response) was made for."""
-        return self.blogs[tuple(request.meta["blog"])]
-
-    def count(self, blog: BlogFacts, name: str, value: int = 1, *, replace: bool = False) -> None:
-        """A ``pangea/<name>`` stat of the run, and of the blog it concerns."""
-        key = f"pangea/{name}"
-        if replace:
-            self.crawler.stats.set_value(key, value)
-            blog.counts[key] = value
-        elif value:
-            self.crawler.stats.inc_value(key, value)
-            blog.counts[key] += value
-
-    def stop_blog(self, blog: BlogFacts, reason: str) -> None:
-        """A blog the run cannot go on with (its index lists nothing, links no feed): the
-        other blogs go on; when none is left, the run closes with this reason."""
-        blog.stopped = reason
-        if all(other.stopped for other in self.facts.blogs):
-            raise CloseSpider(reason)
-        self.logger.error("blog %s given up: %s", blog.start_url, reason)
 
     def announce(self, spider=None) -> None:
         """The run's facts, to every component that keeps the run's book."""
@@ -156,36 +134,6 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, Reextra
         for blog in self.facts.blogs:
             for output in self.blog_start(blog):
                 yield output
-
-    def blog_start(self, blog: BlogFacts):
-        """A blog's first requests: its entry point, then what its last run left to do."""
-        if self.via == "feed":
-            yield scrapy.Request(
-                blog.start_url, callback=self.find_feed, errback=self.fetch_failed, priority=INDEX_PRIORITY, meta={"blog": blog.key}
-            )
-        elif self.via == "sitemap":
-            origin = blog.start_url.split("/z/")[0]
-            yield scrapy.Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=self.fetch_failed, meta={"blog": blog.key})
-        else:
-            yield self.index_request(blog, blog.start_url, list_paths=None)
-        if self.reextract:
-            return
-        state = blog.state
-        for post_id, url in state.failed_posts.items():
-            if post_id not in blog.seen_ids:
-                blog.seen_ids.add(post_id)
-                blog.listed_ids.add(post_id)
-                yield self.post_request(blog, url, post_id)
-        if self.mode == "incremental":
-            # Posts in the window are re-checked even when the index no longer lists them:
-            # that is how a deleted post is noticed.
-            for post_id in state.recheck:
-                if post_id in blog.seen_ids:
-                    continue  # another blog of the site re-checks it
-                known = state.known[post_id]
-                blog.seen_ids.add(post_id)
-                blog.listed_ids.add(post_id)
-                yield self.post_request(blog, known.url, post_id, conditional=True)
 
     # --- requests -------------------------------------------------------------------------
     def index_request(self, blog: BlogFacts, url: str, list_paths: tuple | None) -> scrapy.Request:
@@ -396,8 +344,12 @@ class BlogSpider(RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMixin, Reextra
             return
         blog.outstanding.pop(post_id, None)
         if self.via == "sitemap" and post.zone != blog.zone:
-            self.count(blog, "posts_of_other_zones")  # the sitemap lists the whole site
-            return
+            # The sitemap lists the whole site: a post goes to the run's blog of its zone.
+            other = self.blogs.get((blog.site, post.zone))
+            if other is None:
+                self.count(blog, "posts_of_other_zones")
+                return
+            blog = other
         if post.id != post_id:
             self.logger.info("post %d was redirected to post %d (%s)", post_id, post.id, response.url)
         if reading.mismatched_claims:

@@ -607,7 +607,9 @@ class Renderer:
 """
 
     def _all_posts(self) -> list[PostSpec]:
-        return sorted(self.site.posts + self.site.others, key=lambda p: p.id)
+        """Every article of the site, whatever blog or section lists it."""
+        every = {p.id: p for p in self.site.posts + self.site.others + self.site.second_posts}
+        return sorted(every.values(), key=lambda p: p.id)
 
     def sitemap_count(self) -> int:
         return max(1, -(-len(self._all_posts()) // SITEMAP_CHUNK))
