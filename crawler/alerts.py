@@ -24,8 +24,6 @@ import socket
 import urllib.error
 import urllib.request
 
-from scrapy.exceptions import NotConfigured
-
 from .run import run_finished
 
 logger = logging.getLogger(__name__)
@@ -47,14 +45,11 @@ class WebhookAlert:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        url = settings.get("ALERT_WEBHOOK_URL")
-        if not url:
-            raise NotConfigured("ALERT_WEBHOOK_URL is not set")
-        on = settings.get("ALERT_ON", "failed")
-        if on not in ALERT_ON:
-            raise NotConfigured(f"ALERT_ON must be one of {', '.join(ALERT_ON)}")
-        alert = cls(url, on, settings.getfloat("ALERT_TIMEOUT", 10.0))
-        crawler.signals.connect(alert.run_finished, signal=run_finished)
+        # The crawl command has checked both (crawler.checks.check_alert); without a URL
+        # the extension stays, silent and idle.
+        alert = cls(settings.get("ALERT_WEBHOOK_URL") or "", settings.get("ALERT_ON", "failed"), settings.getfloat("ALERT_TIMEOUT", 10.0))
+        if alert.url:
+            crawler.signals.connect(alert.run_finished, signal=run_finished)
         return alert
 
     def run_finished(self, outcome: dict) -> None:

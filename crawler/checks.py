@@ -112,3 +112,11 @@ def check_warc(value: str, mode: str) -> str:
     if value and mode != "reextract":
         raise BadInput("-a warc=... names the WARC files of a re-extraction: give it with -a mode=reextract")
     return value
+
+
+def check_alert(url: str | None, on: str | None) -> None:
+    """``ALERT_WEBHOOK_URL`` (an http(s) URL, or empty) and ``ALERT_ON`` (failed, always)."""
+    if url and not str(url).startswith(("http://", "https://")):
+        raise BadInput(f"ALERT_WEBHOOK_URL {url!r} is not an http:// or https:// URL")
+    if on not in ("failed", "always"):
+        raise BadInput(f"ALERT_ON {on!r} is not one of: failed, always")

@@ -552,6 +552,77 @@ def _rows_reextract(result: dict) -> list[tuple[str, str, str]]:
     ]
 
 
+def bench_network(sites: int = 20, posts: int = 200, delay: float = 0.2, alone: int = 3) -> dict:
+    """Many blogs in one run: ``sites`` replica sites of ``posts`` posts on their own
+    loopback addresses, with a per-site delay, crawled in one run; against the slowest of
+    ``alone`` of them crawled alone with the same settings (the sites are alike: the same
+    size, other seeds). Then a run when nothing changed: its requests per blog."""
+    import subprocess
+    import tempfile
+
+    import sqlite_utils
+
+    polite = ["-s", f"DOWNLOAD_DELAY={delay}", "-s", "DOWNLOAD_DELAY_JITTER=0", "-s", "CONCURRENT_REQUESTS=64"]
+    with tempfile.TemporaryDirectory() as folder:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "devtools.replica", "--sites", str(sites), "--host", "127.0.0.11", "--posts", str(posts),
+             "--seed", "100", "--prerender"],
+            cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        )
+        try:
+            urls = [process.stdout.readline().strip() + "/z/17257" for _ in range(sites)]
+            singles = []
+            for url in sorted({urls[0], urls[sites // 2], urls[-1]})[:alone]:
+                run = _run_measured(_crawl_command("blog", url, Path(folder) / f"alone-{len(singles)}.db", polite))
+                if run["exit"] != 0:
+                    raise SystemExit("bench: a single-site crawl failed:\n" + run["stderr"][-2000:])
+                singles.append(round(run["wall"], 2))
+            blog_list = Path(folder) / "blogs.txt"
+            blog_list.write_text("\n".join(urls[1:]) + "\n")
+            db_path = Path(folder) / "network.db"
+            command = _crawl_command("blog", urls[0], db_path, ["-a", f"blogs={blog_list}", *polite])
+            run = _run_measured(command)
+            if run["exit"] != 0:
+                raise SystemExit("bench: the network crawl failed:\n" + run["stderr"][-2000:])
+            again = _run_measured(command)
+            db = sqlite_utils.Database(db_path)
+            stored = next(db.query("SELECT count(*) AS n FROM posts"))["n"]
+            first, second = list(db.query("SELECT requests, status, blogs, blogs_failed FROM crawl_runs ORDER BY id"))
+            db.close()
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+            process.stdout.close()
+    if stored != sites * posts or first["status"] != "finished" or second["status"] != "finished":
+        raise SystemExit(f"bench: the network crawl stored {stored} posts of {sites * posts} (runs {first}, {second})")
+    slowest = max(singles)
+    return {
+        "network_wall_ratio": round(run["wall"] / slowest, 3),
+        "network_nochange_requests_per_blog": round((second["requests"] - sites) / sites, 2),
+        "network": {
+            "sites": sites, "posts_per_site": posts, "delay_s": delay, "alone_wall_s": singles, "network_wall_s": round(run["wall"], 2),
+            "requests": first["requests"], "nochange_requests": second["requests"], "nochange_wall_s": round(again["wall"], 2),
+            "peak_rss_mib": round(run["peak_rss_mib"], 1),
+        },
+    }
+
+
+def _rows_network(result: dict) -> list[tuple[str, str, str]]:
+    n = result["network"]
+    return [
+        (
+            f"{n['sites']} sites x {n['posts_per_site']} posts in one run, {n['delay_s']} s delay per site",
+            f"{n['network_wall_s']:.1f} s ({n['requests']} requests); alone {max(n['alone_wall_s']):.1f} s (slowest of {len(n['alone_wall_s'])})",
+            f"{result['network_wall_ratio']:.3f} (target <= 1.3)",
+        ),
+        (
+            f"no-change run of the {n['sites']} blogs",
+            f"{n['nochange_requests']} requests ({n['sites']} robots.txt), {n['nochange_wall_s']:.1f} s",
+            f"{result['network_nochange_requests_per_blog']:.2f} a blog (target <= 2)",
+        ),
+    ]
+
+
 PARTS = {
     "parse": (bench_parse, _rows_parse),
     "crawl": (bench_crawl, _rows_crawl),
@@ -560,6 +631,7 @@ PARTS = {
     "render": (bench_render, _rows_render),
     "faults": (bench_faults, _rows_faults),
     "reextract": (bench_reextract, _rows_reextract),
+    "network": (bench_network, _rows_network),
 }
 
 

@@ -49,3 +49,16 @@ def test_a_blog_list_of_comments_only_names_no_blog(tmp_path):
     listing.write_bytes(b"\xff\xfe bad")
     with pytest.raises(BadInput, match="is not UTF-8 text"):
         parse_arguments({"blogs": str(listing)})
+
+
+@pytest.mark.parametrize(
+    "url, on, message",
+    [("hooks.example.org/x", "failed", "ALERT_WEBHOOK_URL 'hooks.example.org/x' is not an http"), ("", "sometimes", "ALERT_ON 'sometimes'")],
+)
+def test_alert_settings_are_checked(url, on, message):
+    from crawler.checks import check_alert
+
+    check_alert("https://hooks.example.org/x", "always")
+    check_alert("", "failed")
+    with pytest.raises(BadInput, match=message):
+        check_alert(url, on)

@@ -18,7 +18,7 @@ from pathlib import Path
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from ..checks import BadInput, check_archive_path
+from ..checks import BadInput, check_alert, check_archive_path
 from ..extensions import quiet_scrapy_dumps
 from ..replay import warc_files
 from ..run import parse_arguments
@@ -46,6 +46,7 @@ class Command(ScrapyCrawlCommand):
             self.settings.set("FEEDS", feeds, priority="cmdline")
         try:
             arguments = parse_arguments(opts.spargs)
+            check_alert(self.settings.get("ALERT_WEBHOOK_URL"), self.settings.get("ALERT_ON"))
             path = self.settings.get("SQLITE_PATH")
             if arguments.mode == "reextract":
                 self.replay_from_warc(arguments, path)

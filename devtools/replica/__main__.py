@@ -54,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--second-blog", action="store_true", help="serve a second blog (/z/30101) on the same host")
     parser.add_argument("--prerender", action="store_true", help="render every page before serving (for benchmarks)")
     parser.add_argument("--log", action="store_true", help="print a line per request")
+    parser.add_argument(
+        "--sites", type=int, default=1, metavar="N",
+        help="N sites, one per address from --host up (127.0.0.11, .12, ...), seeds from --seed up; their base URLs first, one a line",
+    )
     args = parser.parse_args(argv)
     if args.posts < 1:
         parser.error("--posts must be at least 1")
@@ -71,32 +75,45 @@ def main(argv: list[str] | None = None) -> int:
         )
     except ValueError as error:
         parser.error(str(error))
-    try:
-        replica = Replica(
-            posts=args.posts,
-            seed=args.seed,
-            host=args.host,
-            port=args.port,
-            log_requests=args.log,
-            latest=latest,
-            faults=faults,
-            hostile_post=args.hostile_post,
-            js_index=args.js_index,
-            js_posts=args.js_posts,
-            live_entries=args.live_entries,
-            live_json_ld=args.live_json_ld,
-            second_blog=args.second_blog,
-            dress=args.dress,
-            hidden_from_index=args.hide_from_index,
-            stuck_load_more=args.stuck_load_more,
-            audio_posts=args.audio_posts,
-            canary=args.canary,
-        )
-    except OSError as error:
-        print(f"replica: cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)
-        return 2
-    if args.prerender:
-        replica.prerender()
+    if not 1 <= args.sites <= 200:
+        parser.error("--sites takes 1 to 200")
+    host_parts = args.host.split(".")
+    if args.sites > 1 and (len(host_parts) != 4 or int(host_parts[3]) + args.sites > 255):
+        parser.error("--sites needs an IPv4 --host with room for N addresses after it")
+    replicas = []
+    for number in range(args.sites):
+        host = args.host if args.sites == 1 else ".".join(host_parts[:3] + [str(int(host_parts[3]) + number)])
+        try:
+            replicas.append(Replica(
+                posts=args.posts,
+                seed=args.seed + number,
+                host=host,
+                port=args.port,
+                log_requests=args.log,
+                latest=latest,
+                faults=faults,
+                hostile_post=args.hostile_post,
+                js_index=args.js_index,
+                js_posts=args.js_posts,
+                live_entries=args.live_entries,
+                live_json_ld=args.live_json_ld,
+                second_blog=args.second_blog,
+                dress=args.dress,
+                hidden_from_index=args.hide_from_index,
+                stuck_load_more=args.stuck_load_more,
+                audio_posts=args.audio_posts,
+                canary=args.canary,
+            ))
+        except OSError as error:
+            print(f"replica: cannot listen on {host}:{args.port}: {error.strerror or error}", file=sys.stderr)
+            return 2
+    for replica in replicas:
+        if args.prerender:
+            replica.prerender()
+    replica = replicas[0]
+    if len(replicas) > 1:
+        for other in replicas:
+            print(other.base_url, flush=True)
     print(replica.base_url, flush=True)
     print(f"blog index: {replica.index_url} ({len(replica.site.posts)} posts, {replica.site.page_count} index pages)", flush=True)
     print("changes: POST /_admin/add?count=N, /_admin/edit?id=ID, /_admin/delete?id=ID", flush=True)
@@ -107,9 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    replica.start()
+    for replica in replicas:
+        replica.start()
     stop.wait()
-    replica.stop()
+    for replica in replicas:
+        replica.stop()
     return 0
 
 
