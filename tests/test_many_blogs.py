@@ -361,6 +361,24 @@ def test_merge_refuses_what_it_cannot_merge_in_one_line(tmp_path):
         assert lines == [lines[0]] and lines[0].startswith(expected), done.stderr
 
 
+def test_merge_waits_for_a_source_a_crawl_is_writing(tmp_path):
+    from crawler.storage import RunLock
+
+    with Replica(posts=5, seed=2) as replica:
+        source = tmp_path / "source.db"
+        assert run_crawl(replica.index_url, source).returncode == 0
+    lock = RunLock(source).acquire()  # as a crawl holds it
+    try:
+        done = merge(tmp_path / "target.db", source)
+    finally:
+        lock.release()
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"error: a crawl is writing {source}: merge it when the crawl is done"
+    assert rows(tmp_path / "target.db", "SELECT count(*) AS n FROM posts") == [{"n": 0}]
+    assert merge(tmp_path / "target.db", source).returncode == 0
+    assert rows(tmp_path / "target.db", "SELECT count(*) AS n FROM posts") == [{"n": 5}]
+
+
 @pytest.mark.parametrize("names", [("a", "b")])
 def test_explore_serves_several_archives_at_once(tmp_path, names):
     import urllib.request

@@ -78,7 +78,7 @@ class Command(ScrapyCommand):
                     lock.acquire()
                 except StorageError as error:
                     if "another crawl" in str(error):
-                        self.fail(EXIT_BAD_INPUT, f"{error} (merge it when the crawl is done)")
+                        self.fail(EXIT_BAD_INPUT, f"a crawl is writing {source}: merge it when the crawl is done")
                     # A read-only copy (from another machine): no crawl writes it here.
                 try:
                     counts = merge_archive(
