@@ -69,8 +69,10 @@ class RunBook:
         arguments = facts.arguments
         self.baseline = storage.missing_field_counts(db, EXPECTED_FIELDS)
         since = (datetime.now(timezone.utc) - timedelta(days=arguments.recheck_days)).replace(microsecond=0).isoformat()
+        by_site: dict[str, storage.CrawlState] = {}
         for blog in facts.blogs:
-            blog.state = storage.crawl_state(db, blog.site, blog.zone, since)
+            blog.state = storage.crawl_state(db, blog.site, blog.zone, since, site_state=by_site.get(blog.site))
+            by_site.setdefault(blog.site, blog.state)
         facts.captures = storage.latest_captures(db)
         self.started_at = utc_now_iso()
         start_url = ",".join(blog.start_url for blog in facts.blogs)  # each blog once, as crawled

@@ -15,13 +15,13 @@ from crawler.storage import CrawlState, KnownPost
 START = "https://www.rferl.org/z/17257"
 
 
-def known(removed: bool = False, in_blog: bool = True, etag=None, last_modified=None) -> KnownPost:
+def known(removed: bool = False, etag=None, last_modified=None) -> KnownPost:
     return KnownPost(site="rferl.org", url="https://www.rferl.org/a/x/1.html", published_at=None, etag=etag,
-                     last_modified=last_modified, removed=removed, in_blog=in_blog)
+                     last_modified=last_modified, removed=removed)
 
 
 def test_listed_posts_new_stored_removed_repeated_and_offsite():
-    state = CrawlState(known={2: known(), 3: known(removed=True), 4: known(in_blog=False)})
+    state = CrawlState(known={2: known(), 3: known(removed=True), 4: known()}, in_blog={2, 3})
     urls = [
         "https://www.rferl.org/a/one/1.html", "https://www.rferl.org/a/two/2.html", "https://rferl.org/a/3.html",
         "https://www.rferl.org/a/four/4.html", "http://www.rferl.org/amp/one/1.html", "https://www.currenttime.tv/a/x/9.html",
@@ -83,7 +83,7 @@ def test_two_blogs_of_a_site_ask_for_a_post_once_and_both_list_it():
     urls = ["https://www.rferl.org/a/one/1.html", "https://www.rferl.org/a/two/2.html"]
     first = sort_listed_posts(urls, start_url=START, state=CrawlState(), seen_ids=seen, mode="incremental", listed_ids=first_blog)
     assert [post_id for _, post_id in first.to_fetch] == [1, 2] and first.newly_listed == []
-    state = CrawlState(known={2: known(in_blog=True)})  # the second blog already lists post 2
+    state = CrawlState(known={2: known()}, in_blog={2})  # the second blog already lists post 2
     second = sort_listed_posts(
         ["https://www.rferl.org/a/1.html", "https://www.rferl.org/a/two/2.html", "https://www.rferl.org/a/one/1.html"],
         start_url="https://www.rferl.org/z/30101", state=state, seen_ids=seen, mode="incremental", listed_ids=second_blog,

@@ -346,3 +346,14 @@ def test_a_batch_writes_the_index_last_and_all_or_nothing(db):
     assert db["posts"].get(("rferl.org", 101))["title"] == "Caliphate Propaganda"
     assert search(db, "posts", "edited") == [] and len(search(db, "posts", "caliphate")) == 1
     assert storage.search_index_problems(db) == []
+
+
+def test_blogs_of_one_site_share_its_posts_and_keep_their_own_listings(db):
+    for post_id in (101, 102):
+        storage.save_post(db, make_post(post_id), "2026-01-10T00:00:00+00:00")  # both found in blog 17257
+    storage.record_listing(db, site="rferl.org", post_id=102, blog_site="rferl.org", zone=30101, now="2026-01-10T00:00:00+00:00")
+    first = storage.crawl_state(db, "rferl.org", 17257, "2026-01-07")
+    second = storage.crawl_state(db, "rferl.org", 30101, "2026-01-07", site_state=first)
+    # One mapping of the site's posts, however many blogs of the site the run has.
+    assert second.known.maps[-1] is first.known.maps[-1] and set(second.known) == {101, 102}
+    assert second.in_blog == {102} and first.in_blog == {101, 102}

@@ -55,7 +55,7 @@ def sort_listed_posts(
         listed_ids.add(post_id)
         if post_id in seen_ids:
             listed.repeated += 1
-            if first_in_blog and not (known is not None and known.in_blog):
+            if first_in_blog and post_id not in state.in_blog:
                 # Asked for by another blog of the site this run: listed here too.
                 listed.newly_listed.append((post_id, known.site if known is not None else site))
             continue
@@ -64,7 +64,7 @@ def sort_listed_posts(
             listed.to_fetch.append((url, post_id))
         else:
             listed.skipped_stored += 1
-            if not known.in_blog:
+            if post_id not in state.in_blog:
                 listed.newly_listed.append((post_id, known.site))
     return listed
 

@@ -4,6 +4,7 @@ pages that failed, the blogs walked to their end; and the small records a run le
 
 from __future__ import annotations
 
+from collections import ChainMap
 from dataclasses import dataclass, field
 
 import sqlite_utils
@@ -19,14 +20,17 @@ class KnownPost:
     etag: str | None
     last_modified: str | None
     removed: bool
-    in_blog: bool = True  # already recorded as listed in the blog being crawled
 
 
 @dataclass
 class CrawlState:
     """What a run needs to know of the archive before it fetches anything."""
 
-    known: dict[int, KnownPost] = field(default_factory=dict)
+    # The posts of the blog's site (one mapping shared by the blogs of a site in a run),
+    # and those of other sites (a sister service's) the blog lists.
+    known: dict[int, KnownPost] | ChainMap = field(default_factory=dict)
+    # The stored posts already recorded as listed in this blog.
+    in_blog: set[int] = field(default_factory=set)
     recheck: list[int] = field(default_factory=list)
     index_complete: bool = False
     failed_posts: dict[int, str] = field(default_factory=dict)
@@ -36,30 +40,51 @@ class CrawlState:
     live_walk_complete: set[int] = field(default_factory=set)
 
 
-def crawl_state(db: sqlite_utils.Database, site: str, zone: int | None, recheck_since: str) -> CrawlState:
+def crawl_state(
+    db: sqlite_utils.Database, site: str, zone: int | None, recheck_since: str, site_state: CrawlState | None = None
+) -> CrawlState:
+    """What the archive holds for the blog ``zone`` of ``site``. ``site_state`` is the state
+    of another blog of the same site in this run: the site's posts and live blogs are read
+    once and shared (a site's posts, held once per blog, would weigh as many times as the
+    run has blogs of the site)."""
     state = CrawlState()
-    # The posts of this site, and those of other sites (a sister service) listed in this blog.
-    listed = "(site, id) IN (SELECT site, post_id FROM post_blogs WHERE blog_site = ? AND zone = ?)"
-    for post_site, post_id, url, published_at, etag, last_modified, removed_at, in_blog in db.execute(
-        f"SELECT site, id, url, published_at, etag, last_modified, removed_at, {listed} FROM posts WHERE site = ? OR {listed}",
-        [site, zone, site, site, zone],
-    ):
-        state.known[post_id] = KnownPost(
-            post_site, url, published_at, etag, last_modified, removed_at is not None, bool(in_blog)
+    if site_state is None:
+        site_known: dict[int, KnownPost] = {}
+        for post_id, url, published_at, etag, last_modified, removed_at in db.execute(
+            "SELECT id, url, published_at, etag, last_modified, removed_at FROM posts WHERE site = ?", [site]
+        ):
+            site_known[post_id] = KnownPost(site, url, published_at, etag, last_modified, removed_at is not None)
+            if removed_at is None and published_at and published_at >= recheck_since:
+                state.recheck.append(post_id)
+        for post_id, complete in db.execute("SELECT post_id, walk_complete_at FROM live_blogs WHERE site = ?", [site]):
+            state.live_entries[post_id] = set()
+            if complete:
+                state.live_walk_complete.add(post_id)
+            # A live blog grows without its publication date moving: it is re-checked every run.
+            if post_id in site_known and not site_known[post_id].removed and post_id not in state.recheck:
+                state.recheck.append(post_id)
+        for post_id, entry_id in db.execute("SELECT post_id, entry_id FROM live_entries WHERE site = ?", [site]):
+            state.live_entries.setdefault(post_id, set()).add(entry_id)
+    else:
+        site_known = site_state.known.maps[-1] if isinstance(site_state.known, ChainMap) else site_state.known
+        state.recheck, state.live_entries, state.live_walk_complete = (
+            site_state.recheck, site_state.live_entries, site_state.live_walk_complete
         )
-        if removed_at is None and published_at and published_at >= recheck_since:
-            state.recheck.append(post_id)
+    # The posts of other sites listed in this blog, and which posts this blog lists.
+    others: dict[int, KnownPost] = {}
+    for post_site, post_id, url, published_at, etag, last_modified, removed_at in db.execute(
+        "SELECT p.site, p.id, p.url, p.published_at, p.etag, p.last_modified, p.removed_at FROM post_blogs b "
+        "JOIN posts p ON p.site = b.site AND p.id = b.post_id WHERE b.blog_site = ? AND b.zone = ?",
+        [site, zone],
+    ):
+        state.in_blog.add(post_id)
+        if post_site != site:
+            others[post_id] = KnownPost(post_site, url, published_at, etag, last_modified, removed_at is not None)
+            if removed_at is None and published_at and published_at >= recheck_since:
+                state.recheck = [*state.recheck, post_id]  # a list of the blog's own, not the site's
+    state.known = ChainMap(others, site_known)
     row = db.execute("SELECT index_complete_at FROM blogs WHERE site = ? AND zone = ?", [site, zone]).fetchone()
     state.index_complete = bool(row and row[0])
-    for post_id, complete in db.execute("SELECT post_id, walk_complete_at FROM live_blogs WHERE site = ?", [site]):
-        state.live_entries[post_id] = set()
-        if complete:
-            state.live_walk_complete.add(post_id)
-        # A live blog grows without its publication date moving: it is re-checked every run.
-        if post_id in state.known and not state.known[post_id].removed and post_id not in state.recheck:
-            state.recheck.append(post_id)
-    for post_id, entry_id in db.execute("SELECT post_id, entry_id FROM live_entries WHERE site = ?", [site]):
-        state.live_entries.setdefault(post_id, set()).add(entry_id)
     for kind, url, post_id in db.execute(
         "SELECT kind, url, post_id FROM failures WHERE site = ? AND (blog_zone = ? OR blog_zone IS NULL)", [site, zone]
     ):
