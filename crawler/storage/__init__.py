@@ -1,4 +1,4 @@
-"""The archive: plain functions over a ``sqlite_utils.Database``, in five rooms.
+"""The archive: plain functions over a ``sqlite_utils.Database``, in six rooms.
 
 - ``schema``: columns and views as data; ``check_archive`` / ``open_db``;
   ``ensure_db_shape(db)`` creates tables, indexes and full-text search and can run again.
@@ -7,6 +7,8 @@
   blog entry, in ``batch``es whose full-text rows are written last.
 - ``state``: what the archive tells the next run (``crawl_state``), failures, listings.
 - ``runs``: ``RunLock`` and the ``crawl_runs`` book (``start_run`` / ``finish_run``).
+- ``merge``: ``merge_archive(db, source)``, another archive brought into this one
+  (``scrapy merge``).
 """
 
 from .migrations import MIGRATIONS
