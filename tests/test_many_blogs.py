@@ -361,6 +361,36 @@ def test_merge_refuses_what_it_cannot_merge_in_one_line(tmp_path):
         assert lines == [lines[0]] and lines[0].startswith(expected), done.stderr
 
 
+def test_warc_files_of_two_machines_with_the_same_name_are_both_kept(tmp_path):
+    import sqlite3
+
+    archives = []
+    for number, host in enumerate(("127.0.0.2", "127.0.0.3")):
+        with Replica(posts=6, seed=30 + number, host=host) as replica:
+            path = tmp_path / f"node{number}.db"
+            assert run_crawl(replica.index_url, path).returncode == 0
+            archives.append(path)
+    # Two machines that started their first runs in the same second name their files alike.
+    (name,) = [p.name for p in Path(f"{archives[0]}.warc").iterdir()]
+    (other,) = list(Path(f"{archives[1]}.warc").iterdir())
+    other.rename(other.with_name(name))
+    with sqlite3.connect(archives[1]) as conn:
+        conn.execute("UPDATE captures SET warc_file = ?", [name])
+        conn.execute("UPDATE crawl_runs SET warc_files = ?", [json.dumps([name])])
+    assert captures_missing(archives[1]) == []
+    merged = tmp_path / "merged.db"
+    done = merge(merged, *archives)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in Path(f"{merged}.warc").iterdir()) == sorted([name, name.replace(".warc", "-merged1.warc")])
+    assert captures_missing(merged) == [] and rows(merged, "SELECT count(*) AS n FROM posts") == [{"n": 12}]
+    assert json.loads(rows(merged, "SELECT warc_files FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]["warc_files"]) == [
+        name.replace(".warc", "-merged1.warc")
+    ]
+    # Merged again: the files are recognised by their bytes, nothing is copied twice.
+    assert merge(merged, *archives).returncode == 0
+    assert len(list(Path(f"{merged}.warc").iterdir())) == 2 and captures_missing(merged) == []
+
+
 def test_merge_waits_for_a_source_a_crawl_is_writing(tmp_path):
     from crawler.storage import RunLock
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import sqlite_utils
 
 from .schema import LIVE_ENTRY_COLUMNS, POST_COLUMNS, StorageError
-from .writes import FTS_TABLES, load_stored_form, search_index_problems
+from .writes import load_stored_form, search_index_problems
 
 _CHILDREN = ("images", "links", "embeds")
 _ENTRY_CONTENT = ("published_at", "headline", "body_text", "body_html", "links", "images", "url")
@@ -373,8 +373,8 @@ def merge_archive(db: sqlite_utils.Database, source_path: Path, *, target_warc_d
             _copy_revisions(conn, counts)
             _merge_shared_posts(db, source, counts)
             _merge_entries(conn, counts)
-            for fts in FTS_TABLES:
-                conn.execute(f"INSERT INTO main.[{fts}] ([{fts}]) VALUES ('rebuild')")
+            for table in ("posts", "live_entries"):
+                db[table].rebuild_fts()
             problems = search_index_problems(db)
             if problems:
                 raise StorageError(f"the full-text index does not match after merging {source_path}: {problems[0]}")
