@@ -623,6 +623,52 @@ def _rows_network(result: dict) -> list[tuple[str, str, str]]:
     ]
 
 
+def bench_merge(posts: int = 2000) -> dict:
+    """``scrapy merge`` of two archives of ``posts`` posts each (two sites, WARC files
+    copied), then the same merge again (nothing new: every post compared, nothing written
+    twice)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        sources = []
+        for number in range(2):
+            replica = ReplicaProcess(posts, seed=60 + number)
+            try:
+                path = Path(folder) / f"node{number}.db"
+                run = _run_measured(_crawl_command("blog", replica.index_url, path))
+                if run["exit"] != 0:
+                    raise SystemExit("bench: a crawl to merge failed:\n" + run["stderr"][-2000:])
+                sources.append(path)
+            finally:
+                replica.stop()
+        target = Path(folder) / "merged.db"
+        command = [sys.executable, "-m", "scrapy", "merge", str(target), *map(str, sources)]
+        import sqlite_utils
+
+        times, rows = {}, {}
+        for label in ("first", "again"):
+            run = _run_measured(command)
+            if run["exit"] != 0:
+                raise SystemExit("bench: the merge failed:\n" + run["stderr"][-2000:])
+            times[label] = round(run["wall"], 2)
+            db = sqlite_utils.Database(target)
+            rows[label] = sum(db[name].count for name in db.table_names() if "_fts" not in name)
+            db.close()
+        idle = _run_measured([sys.executable, "-m", "scrapy", "merge"])["wall"]  # the command's start and its usage line
+    return {"merge": {"posts": 2 * posts, "first_wall_s": times["first"], "again_wall_s": times["again"], "startup_s": round(idle, 2),
+                      "rows": rows["first"], "rows_added_again": rows["again"] - rows["first"]}}
+
+
+def _rows_merge(result: dict) -> list[tuple[str, str, str]]:
+    m = result["merge"]
+    work = max(0.01, m["first_wall_s"] - m["startup_s"])
+    return [
+        (f"scrapy merge of two archives, {m['posts']} posts with their WARC files", f"{m['first_wall_s']:.2f} s (the command's start alone {m['startup_s']:.2f} s)", f"{m['posts'] / work:.0f} posts/s"),
+        ("the same merge again (nothing new)", f"{m['again_wall_s']:.2f} s; {m['rows']} rows in the archive", f"{m['rows_added_again']} rows added (target 0)"),
+    ]
+
+
 PARTS = {
     "parse": (bench_parse, _rows_parse),
     "crawl": (bench_crawl, _rows_crawl),
@@ -632,6 +678,7 @@ PARTS = {
     "faults": (bench_faults, _rows_faults),
     "reextract": (bench_reextract, _rows_reextract),
     "network": (bench_network, _rows_network),
+    "merge": (bench_merge, _rows_merge),
 }
 
 
