@@ -231,8 +231,9 @@ class RunBook:
         )
         total = db.execute("SELECT count(*) FROM posts").fetchone()[0]
         logger.info(
-            "summary: run %s %s; %d requests (%d answered 304); posts %d new, %d updated, %d unchanged, %d removed; %d posts in %s",
-            self.run_id, status, stats.get("downloader/request_count", 0), stats.get("downloader/response_status_count/304", 0),
+            "summary: run %s %s%s; %d requests (%d answered 304); posts %d new, %d updated, %d unchanged, %d removed; %d posts in %s",
+            self.run_id, status, "" if single else f" ({len(blogs)} blogs, {len(failed_blogs)} failed)",
+            stats.get("downloader/request_count", 0), stats.get("downloader/response_status_count/304", 0),
             outcomes["new"], outcomes["updated"], outcomes["unchanged"], outcomes["removed"], total, self.path,
         )
         return status

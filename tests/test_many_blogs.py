@@ -145,12 +145,22 @@ def test_one_run_of_many_blogs_equals_the_union_of_single_site_crawls(tmp_path):
         assert max(r.most_in_flight() for r in replicas) <= int(PER_SITE)
         assert sum(len(r.app.traffic) for r in replicas) == run["requests"]
 
+        assert f"summary: run 1 finished (6 blogs, 0 failed); {run['requests']} requests" in done.stderr
+
         # Nothing changed: a run costs at most two requests a blog, and robots.txt per site.
         again = run_crawl(urls[0], db_path, "-a", f"blogs={blog_list}", *POLITE)
         assert again.returncode == 0, again.stderr[-3000:]
         second = rows(db_path, "SELECT requests, posts_new, status FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
         assert second["status"] == "finished" and second["posts_new"] == 0
         assert second["requests"] <= 2 * len(urls) + len(HOSTS), second
+
+    # The WARC files of the runs alone, the sites gone: a re-extraction of the same blogs
+    # makes the same archive, each site's pages filed under its own blogs.
+    rebuilt = tmp_path / "rebuilt.db"
+    done = run_crawl(urls[0], rebuilt, "-a", f"blogs={blog_list}", "-a", "mode=reextract", "-a", f"warc={db_path}.warc")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert content_tables(rebuilt) == content_tables(db_path)
+    assert rows(rebuilt, "SELECT status, blogs, blogs_failed FROM crawl_runs") == [{"status": "finished", "blogs": 6, "blogs_failed": 0}]
 
 
 class _Hook(BaseHTTPRequestHandler):

@@ -343,13 +343,15 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
                 yield self.rendered_post_request(response.request)
             return
         blog.outstanding.pop(post_id, None)
-        if self.via == "sitemap" and post.zone != blog.zone:
-            # The sitemap lists the whole site: a post goes to the run's blog of its zone.
+        if (self.via == "sitemap" or self.reextract) and post.zone != blog.zone:
+            # The sitemap lists the whole site, and a re-extraction reads every page the WARC
+            # files hold before any index: a post goes to the run's blog of its zone (the
+            # index walks that follow record it in every blog that lists it).
             other = self.blogs.get((blog.site, post.zone))
-            if other is None:
+            if other is None and self.via == "sitemap":
                 self.count(blog, "posts_of_other_zones")
                 return
-            blog = other
+            blog = other or blog
         if post.id != post_id:
             self.logger.info("post %d was redirected to post %d (%s)", post_id, post.id, response.url)
         if reading.mismatched_claims:

@@ -47,8 +47,9 @@ class ReextractMixin:
             self.crawler.signals.connect(lambda spider=None: pool.shutdown(wait=False, cancel_futures=True),
                                          signal=signals.spider_closed, weak=False)
         reading: deque = deque()  # (response, post_id, pages read in the pool), in order
-        # A page goes to the first of the run's blogs on its site; the index walks that
-        # follow record it in the other blogs that list it.
+        # A page goes to the first of the run's blogs on its site until it is read (then to
+        # the blog of its zone, ``route_post``); the index walks that follow record it in
+        # every blog that lists it.
         blog_of_site = {}
         for blog in self.facts.blogs:
             blog_of_site.setdefault(blog.site, blog)
@@ -58,7 +59,6 @@ class ReextractMixin:
             if post_id is None or blog is None or post_id in blog.seen_ids or not is_post_url(url):
                 continue
             blog.seen_ids.add(post_id)
-            blog.listed_ids.add(post_id)
             request = self.post_request(blog, url, post_id)
             stored = index.plain.get(request.url)
             if request.meta.get("playwright") or stored is None or stored.status != 200 or stored.encoded:
