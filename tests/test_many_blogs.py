@@ -482,3 +482,23 @@ def test_a_sitemap_run_of_two_blogs_of_a_site_reads_the_sitemaps_once_and_files_
     outcomes = rows(db_path, "SELECT zone, status, posts_new FROM crawl_run_blogs ORDER BY zone")
     assert [(o["zone"], o["status"]) for o in outcomes] == [(17257, "finished"), (SECOND_ZONE, "finished")]
     assert [o["posts_new"] for o in outcomes] == [20, len([p for p in site.second_posts if p.zone == SECOND_ZONE])]
+
+
+def test_a_run_of_many_sites_has_room_for_each_sites_share(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    closed = [f"http://{host}:{_closed_port()}/z/1" for host in HOSTS]  # five sites that refuse at once
+
+    def concurrent_requests(*extra: str) -> int:
+        done = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "blog", "-a", f"start_url={','.join(closed)}", "-s", f"SQLITE_PATH={tmp_path / 'a.db'}",
+             "-s", "LOG_SCRAPY_DUMPS=True", "-s", "RETRY_TIMES=0", "-s", "ROBOTSTXT_OBEY=False", "-s", "DOWNLOAD_DELAY=0", *extra],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )
+        assert done.returncode == 1, done.stderr[-2000:]
+        (line,) = [line for line in done.stderr.splitlines() if "'CONCURRENT_REQUESTS':" in line]
+        return int(line.split(":")[1].strip(" ',"))
+
+    # Five sites, two requests at a time each: room for ten (the default is 8).
+    assert concurrent_requests() == 10
+    assert concurrent_requests("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=3") == 15
+    assert concurrent_requests("-s", "CONCURRENT_REQUESTS=4") == 4  # what the person says wins

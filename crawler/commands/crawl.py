@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.exceptions import UsageError
 
 from ..checks import BadInput, check_alert, check_archive_path
@@ -24,6 +25,7 @@ from ..replay import warc_files
 from ..run import parse_arguments
 from ..warc import default_warc_dir
 from ..storage import RunLock, StorageError
+from ..urls import site_key
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -47,6 +49,7 @@ class Command(ScrapyCrawlCommand):
         try:
             arguments = parse_arguments(opts.spargs)
             check_alert(self.settings.get("ALERT_WEBHOOK_URL"), self.settings.get("ALERT_ON"))
+            self.room_for_every_site(arguments)
             path = self.settings.get("SQLITE_PATH")
             if arguments.mode == "reextract":
                 self.replay_from_warc(arguments, path)
@@ -60,6 +63,16 @@ class Command(ScrapyCrawlCommand):
                 self.lock.release()
             print(f"error: {error}", file=sys.stderr)
             raise SystemExit(EXIT_BAD_INPUT) from None
+
+    def room_for_every_site(self, arguments) -> None:
+        """A run of many sites may have each site's share of requests at once: the whole
+        crawl's limit (``CONCURRENT_REQUESTS``) is raised to sites x per-site limit, unless
+        it was given on the command line (or by Scrapyd's ``setting=``)."""
+        settings = self.settings
+        sites = {site_key(url) for url in arguments.start_urls}
+        wanted = len(sites) * settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        if wanted > settings.getint("CONCURRENT_REQUESTS") and settings.getpriority("CONCURRENT_REQUESTS") <= SETTINGS_PRIORITIES["project"]:
+            settings.set("CONCURRENT_REQUESTS", wanted, priority="project")
 
     def replay_from_warc(self, arguments, path) -> None:
         """A re-extraction reads the WARC files (the archive's own unless ``-a warc=``
