@@ -352,6 +352,7 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
                 self.count(blog, "posts_of_other_zones")
                 return
             blog = other or blog
+        blog.listed_ids.add(post_id)  # the post's own row records this blog: no listing of it needed
         if post.id != post_id:
             self.logger.info("post %d was redirected to post %d (%s)", post_id, post.id, response.url)
         if reading.mismatched_claims:
