@@ -211,6 +211,10 @@ def test_a_blog_that_fails_fails_the_run_not_the_others_and_is_said(tmp_path):
     assert outcomes[replica.index_url]["status"] == "finished" and outcomes[replica.index_url]["posts_new"] == 20
     assert outcomes[dead]["status"] == "failed" and outcomes[dead]["index_walk"] == "not_finished"
     assert rows(db_path, "SELECT status, blogs, blogs_failed FROM crawl_runs") == [{"status": "failed", "blogs": 2, "blogs_failed": 1}]
+    # The archive's canned query of failures names the blog and says why.
+    metadata = json.loads((ROOT / "crawler" / "explore" / "metadata.json").read_text())
+    (failed,) = rows(db_path, metadata["databases"]["archive"]["queries"]["failed_runs"]["sql"])
+    assert failed["run"] == 1 and failed["blog"] == dead and "Connection refused" in failed["message"]
     # The next run of the good blog alone stops early; the dead blog's failure waits for its own.
     (alert,) = received
     assert alert["status"] == "failed" and alert["blogs"] == 2 and alert["run_id"] == 1
