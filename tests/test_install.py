@@ -5,6 +5,7 @@ archive with its canned queries and reading view."""
 import json
 import os
 import socket
+import shutil
 import subprocess
 import sys
 import time
@@ -53,6 +54,14 @@ def test_installed_package_crawls_from_an_empty_folder_and_plain_datasette_serve
     assert "summary: run 1 finished" in crawl.stderr and "15 posts in blog.db" in crawl.stderr
     assert again.returncode == 0 and "summary: run 2 finished" in again.stderr, again.stderr[-3000:]
     assert [p.name for p in work.iterdir() if not p.name.startswith("blog.db")] == []  # nothing else left behind
+    # The archives of other machines merge into it with the installed command.
+    merged = subprocess.run(
+        [str(venv / "bin" / "pangea-archive"), "merge", "all.db", "blog.db"], cwd=work, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert merged.returncode == 0 and merged.stdout.strip().splitlines()[-1] == "all.db: 15 posts", merged.stdout + merged.stderr
+    (work / "all.db").unlink()
+    for leftover in work.glob("all.db*"):
+        shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
 
     port = free_port()
     server = subprocess.Popen([str(venv / "bin" / "datasette"), "serve", "blog.db", "--host", "127.0.0.1", "--port", str(port)],
