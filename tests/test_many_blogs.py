@@ -506,3 +506,28 @@ def test_a_run_of_many_sites_has_room_for_each_sites_share(tmp_path):
     assert concurrent_requests() == 10
     assert concurrent_requests("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=3") == 15
     assert concurrent_requests("-s", "CONCURRENT_REQUESTS=4") == 4  # what the person says wins
+
+
+def test_a_page_one_machine_could_not_get_and_another_stored_is_not_a_failure_after_the_merge(tmp_path):
+    import sqlite3
+
+    with Replica(posts=8, seed=13) as replica:
+        stored = tmp_path / "stored.db"
+        assert run_crawl(replica.index_url, stored, "-s", "WARC_ENABLED=False").returncode == 0
+    post = rows(stored, "SELECT id, url FROM posts ORDER BY id LIMIT 1")[0]
+    # The other machine's archive: the same crawl, where that post's page could not be fetched.
+    failed = copy_archive(stored, tmp_path / "failed.db")
+    with sqlite3.connect(failed) as conn:
+        for table in ("posts", "images", "links", "embeds", "post_authors", "post_tags", "post_blogs"):
+            conn.execute(f"DELETE FROM {table} WHERE {'id' if table == 'posts' else 'post_id'} = ?", [post["id"]])
+        conn.execute("INSERT INTO posts_fts (posts_fts) VALUES ('rebuild')")
+        conn.execute(
+            "INSERT INTO failures (site, url, kind, post_id, blog_zone, first_failed_at, last_failed_at, attempts, last_error) "
+            "VALUES ('127.0.0.1', ?, 'post', ?, 17257, '2020-01-01T00:00:00+00:00', '2020-01-01T00:00:00+00:00', 1, 'HTTP 503')",
+            [post["url"], post["id"]],
+        )
+    for target, source in ((failed, stored), (stored, failed)):
+        merged = copy_archive(target, tmp_path / f"merged-{target.stem}.db")
+        assert merge(merged, source).returncode == 0
+        assert rows(merged, "SELECT count(*) AS n FROM failures") == [{"n": 0}], target.stem
+        assert rows(merged, "SELECT count(*) AS n FROM posts") == [{"n": 8}]

@@ -368,11 +368,12 @@ def merge_archive(db: sqlite_utils.Database, source_path: Path, *, target_warc_d
                 _map_names(conn, table)
             _map_runs(conn, counts)
             _copy_runs_records(conn, renamed)
-            _merge_small_tables(conn)
             _copy_new_posts(conn, counts)
             _copy_revisions(conn, counts)
             _merge_shared_posts(db, source, counts)
             _merge_entries(conn, counts)
+            # Last: a failure on one side is resolved by the post the other side stored.
+            _merge_small_tables(conn)
             for table in ("posts", "live_entries"):
                 db[table].rebuild_fts()
             problems = search_index_problems(db)
