@@ -627,7 +627,6 @@ def bench_merge(posts: int = 2000) -> dict:
     """``scrapy merge`` of two archives of ``posts`` posts each (two sites, WARC files
     copied), then the same merge again (nothing new: every post compared, nothing written
     twice)."""
-    import subprocess
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
