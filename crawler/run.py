@@ -153,6 +153,3 @@ class RunFacts:
                 if blog.key not in seen:
                     seen.add(blog.key)
                     self.blogs.append(blog)
-
-    def blog(self, key) -> BlogFacts | None:
-        return next((blog for blog in self.blogs if blog.key == tuple(key)), None)

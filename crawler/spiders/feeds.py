@@ -91,7 +91,8 @@ class FeedAndSitemapMixin:
         urls = feed_post_urls(response)
         self.count(blog, "feed_items", len(urls), replace=True)
         if not urls:
-            self.logger.error("feed %s lists no posts", response.url)
+            # The feed is this blog's whole walk: without a post, the blog failed.
+            self.stop_blog(blog, f"feed {response.url} lists no posts")
             return
         requests, _ = self._posts_to_fetch(blog, urls)
         yield from requests

@@ -60,6 +60,15 @@ def _file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _same_file(source: Path, target: Path) -> bool:
+    """The same bytes: a copy made by an earlier merge keeps the size and modification
+    time (``copy2``), which saves reading both; another file of that name is compared whole."""
+    a, b = source.stat(), target.stat()
+    if a.st_size != b.st_size:
+        return False
+    return a.st_mtime_ns == b.st_mtime_ns or _file_digest(source) == _file_digest(target)
+
+
 def _copy_warc_files(conn, source_dir: Path, target_dir: Path) -> dict[str, str]:
     """The source's WARC files its captures name, copied beside the target: a file the
     target already has (the same bytes) is not copied again; one whose name is taken by
@@ -73,7 +82,7 @@ def _copy_warc_files(conn, source_dir: Path, target_dir: Path) -> dict[str, str]
         target_dir.mkdir(parents=True, exist_ok=True)
         target, number = target_dir / name, 1
         while target.exists():
-            if target.stat().st_size == source.stat().st_size and _file_digest(target) == _file_digest(source):
+            if _same_file(source, target):
                 break
             stem, _, suffix = name.partition(".warc")
             target = target_dir / f"{stem}-merged{number}.warc{suffix}"
@@ -225,12 +234,15 @@ def _merge_shared_posts(db: sqlite_utils.Database, source: sqlite_utils.Database
     """Posts both archives hold: the newest version, every revision, the widest sighting."""
     conn = db.conn
     columns = [c for c in POST_COLUMNS if c in set(_columns(conn, "src", "posts"))]
-    shared = conn.execute(
-        "SELECT s.site, s.id FROM src.posts s JOIN main.posts m ON m.site = s.site AND m.id = s.id "
-        "WHERE (s.site, s.id) NOT IN (SELECT site, id FROM temp.new_posts)"
-    ).fetchall()
+    joined = "FROM src.posts s JOIN main.posts m ON m.site = s.site AND m.id = s.id"
+    # Only posts whose version or sighting differs are read one by one: a source merged
+    # again after a quiet day costs one statement.
+    differs = " OR ".join(f"s.{c} IS NOT m.{c}" for c in ("content_hash", "first_seen_at", *_SEEN_COLUMNS) if c in columns)
+    shared = conn.execute(f"SELECT count(*) {joined}").fetchone()[0] - counts["posts_new"]
+    differing = conn.execute(f"SELECT s.site, s.id {joined} WHERE {differs}").fetchall()
+    counts["posts_unchanged"] += shared - len(differing)
     select = f"SELECT {', '.join(columns)} FROM {{}}.posts WHERE site = ? AND id = ?"
-    for site, post_id in shared:
+    for site, post_id in differing:
         theirs = dict(zip(columns, conn.execute(select.format("src"), [site, post_id]).fetchone()))
         mine = dict(zip(columns, conn.execute(select.format("main"), [site, post_id]).fetchone()))
         if theirs["content_hash"] == mine["content_hash"]:
