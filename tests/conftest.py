@@ -25,6 +25,37 @@ def small_replica():
         yield replica
 
 
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (for a server to take, or to be refused)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen | None = None, seconds: float = 30) -> None:
+    """Wait until ``url`` answers (any HTTP status); fail with the server's own words if
+    ``process`` ends first or the time runs out."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            ended = process is not None and process.poll() is not None
+            if ended or time.monotonic() > deadline:
+                said = process.stderr.read()[-2000:] if process is not None and process.stderr and ended else ""
+                pytest.fail(f"{url} did not answer{': ' + said if said else ''}")
+            time.sleep(0.2)
+
+
 def run_crawl(start_url: str, db_path: Path, *extra: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """The real ``scrapy crawl blog`` in a subprocess, politeness off for the local replica."""
     command = crawl_command(start_url, db_path, *extra)

@@ -3,11 +3,9 @@ run, and a real Chromium searching, opening a post and drawing the chart."""
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
@@ -19,7 +17,7 @@ from crawler.explore import archive_metadata
 from crawler.rendering import launch_options
 from devtools.replica import Replica, seed_post
 
-from .conftest import ROOT, run_crawl
+from .conftest import ROOT, free_port, run_crawl, wait_for_http
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
@@ -137,25 +135,18 @@ def test_canned_queries_answer(archive, metadata):
 
 @pytest.fixture(scope="module")
 def datasette(archive):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     process = subprocess.Popen(
         [sys.executable, "-m", "crawler.explore", str(archive), "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
+    try:
+        wait_for_http(base + "/-/versions.json", process)
+    except BaseException:
         process.kill()
-        pytest.fail("datasette did not start: " + process.stderr.read()[-2000:])
+        raise
     yield base
     process.terminate()
     process.wait(timeout=10)

@@ -4,23 +4,15 @@ archive with its canned queries and reading view."""
 
 import json
 import os
-import socket
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
 from devtools.replica import Replica
 
-from .conftest import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from .conftest import ROOT, free_port, wait_for_http
 
 
 def test_installed_package_crawls_from_an_empty_folder_and_plain_datasette_serves_it(tmp_path):
@@ -68,13 +60,7 @@ def test_installed_package_crawls_from_an_empty_folder_and_plain_datasette_serve
                               cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_for_http(base + "/-/versions.json", server)
         with urllib.request.urlopen(base + "/-/plugins.json") as answer:
             plugins = json.load(answer)
         assert [(p["name"], p["templates"]) for p in plugins] == [("pangea-archive", True)]  # found through its entry point

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -21,7 +20,7 @@ from devtools.replica import Replica
 from devtools.replica.content import SECOND_ZONE
 from devtools.replica_settings import FAST_LOCAL
 
-from .conftest import ROOT, archive_tables, captures_missing, copy_archive, rows, run_crawl, search_index_problems
+from .conftest import ROOT, archive_tables, captures_missing, copy_archive, free_port, rows, run_crawl, search_index_problems, wait_for_http
 from .test_scrapyd import scrapyd_daemons
 
 HOSTS = [f"127.0.0.{n}" for n in range(2, 7)]
@@ -190,14 +189,8 @@ def webhook():
         server.server_close()
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_a_blog_that_fails_fails_the_run_not_the_others_and_is_said(tmp_path):
-    dead = f"http://127.0.0.6:{_closed_port()}/z/555"
+    dead = f"http://127.0.0.6:{free_port()}/z/555"
     with Replica(posts=20, seed=3, host="127.0.0.2") as replica, webhook() as (hook, received):
         db_path = tmp_path / "archive.db"
         done = run_crawl(
@@ -225,7 +218,7 @@ def test_a_blog_that_fails_fails_the_run_not_the_others_and_is_said(tmp_path):
 def test_a_webhook_that_cannot_be_reached_is_one_warning(tmp_path):
     with Replica(posts=10, seed=4) as replica:
         done = run_crawl(
-            replica.index_url, tmp_path / "archive.db", "-s", f"ALERT_WEBHOOK_URL=http://127.0.0.1:{_closed_port()}/x",
+            replica.index_url, tmp_path / "archive.db", "-s", f"ALERT_WEBHOOK_URL=http://127.0.0.1:{free_port()}/x",
             "-s", "ALERT_ON=always", "-L", "WARNING",
         )
     assert done.returncode == 0
@@ -303,7 +296,7 @@ def test_two_scrapyd_daemons_each_crawl_their_share_and_the_merge_equals_one_cra
 
         # A run that fails under Scrapyd is seen without the daemon's log: the webhook, and
         # the archive's crawl_runs, which the merge carries.
-        dead = f"http://127.0.0.6:{_closed_port()}/z/555"
+        dead = f"http://127.0.0.6:{free_port()}/z/555"
         job = daemons[1].schedule(
             start_url=",".join(shares[1] + [dead]), settings={"SQLITE_PATH": archives[1], "ALERT_WEBHOOK_URL": hook, "RETRY_TIMES": 0, **FAST_LOCAL}
         )
@@ -425,8 +418,8 @@ def test_merge_waits_for_a_source_a_crawl_is_writing(tmp_path):
 
 @pytest.mark.parametrize("names", [("a", "b")])
 def test_explore_serves_several_archives_at_once(tmp_path, names):
+    import urllib.parse
     import urllib.request
-    import time
 
     paths = []
     with Replica(posts=8, seed=5) as first, Replica(posts=6, seed=6, host="127.0.0.3") as second:
@@ -434,7 +427,7 @@ def test_explore_serves_several_archives_at_once(tmp_path, names):
             path = tmp_path / f"{name}.db"
             assert run_crawl(replica.index_url, path).returncode == 0
             paths.append(path)
-    port = _closed_port()
+    port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     server = subprocess.Popen(
         [sys.executable, "-m", "crawler.explore", *map(str, paths), "--port", str(port)],
@@ -442,14 +435,8 @@ def test_explore_serves_several_archives_at_once(tmp_path, names):
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                databases = json.load(urllib.request.urlopen(f"{base}/.json", timeout=5))
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, server.stderr.read() if server.poll() is not None else ""
-                time.sleep(0.3)
+        wait_for_http(f"{base}/-/versions.json", server)
+        databases = json.load(urllib.request.urlopen(f"{base}/.json", timeout=5))
         assert set(names) <= set(databases)
         for name, count in zip(names, (8, 6)):
             page = urllib.request.urlopen(f"{base}/{name}", timeout=10).read().decode()
@@ -490,7 +477,7 @@ def test_a_sitemap_run_of_two_blogs_of_a_site_reads_the_sitemaps_once_and_files_
 
 def test_a_run_of_many_sites_has_room_for_each_sites_share(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    closed = [f"http://{host}:{_closed_port()}/z/1" for host in HOSTS]  # five sites that refuse at once
+    closed = [f"http://{host}:{free_port()}/z/1" for host in HOSTS]  # five sites that refuse at once
 
     def concurrent_requests(*extra: str) -> int:
         done = subprocess.run(

@@ -2,25 +2,17 @@
 replica crawl and serves each post back with the bytes the replica served."""
 
 import os
-import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from devtools.replica import Replica
 
-from .conftest import ROOT, rows, run_crawl
+from .conftest import ROOT, free_port, rows, run_crawl, wait_for_http
 
 # Installed by `make replay-tools` (part of `make test`) from requirements-replay.txt.
 PYWB_BIN = Path(os.environ.get("PYWB_BIN", ROOT / ".venv-replay" / "bin"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(url: str) -> tuple[int, bytes]:
@@ -53,13 +45,7 @@ def test_pywb_replays_every_post_with_the_bytes_served(tmp_path):
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}/archive"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_for_http(f"http://127.0.0.1:{port}/", server)
         for url, body in served.items():
             # id_: the capture as it was served, not rewritten for the replay page. The
             # latest capture of each post is a revisit of the first run's response.

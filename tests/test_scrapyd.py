@@ -4,7 +4,6 @@ scrapyd-deploy, a crawl of the replica scheduled through the HTTP API."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,15 +18,9 @@ from devtools.replica import Replica
 from devtools.replica_settings import FAST_LOCAL
 
 from .test_packaging import TOOLS
-from .conftest import ROOT, rows
+from .conftest import ROOT, free_port, rows
 
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _api(base: str, path: str, data: list[tuple[str, str]] | None = None) -> dict:
@@ -83,7 +76,7 @@ def scrapyd_daemons(tmp_path: Path, count: int) -> Iterator[list[Scrapyd]]:
     env = dict(os.environ)
     try:
         for number in range(count):
-            port = _free_port()
+            port = free_port()
             base = f"http://127.0.0.1:{port}"
             server_dir = tmp_path / f"scrapyd{number}"
             server_dir.mkdir()
