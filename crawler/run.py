@@ -61,11 +61,6 @@ class CrawlArguments:
             warc=check_warc(warc, check_mode(mode)),
         )
 
-    @property
-    def start_url(self) -> str:
-        """The run's blogs as one line, as ``crawl_runs.start_url`` keeps them."""
-        return ",".join(self.start_urls)
-
 
 # Arguments Scrapyd adds to every job it runs.
 _SCRAPYD_ARGUMENTS = ("_job", "_version")

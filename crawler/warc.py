@@ -188,7 +188,9 @@ class WarcMiddleware:
                 "software": SOFTWARE,
                 "format": "WARC File Format 1.0",
                 "isPartOf": f"run {run_id}",
-                "description": f"crawl of {arguments.start_url} (mode {arguments.mode})" if arguments else "crawl",
+                "description": (
+                    f"crawl of {', '.join(blog.start_url for blog in self.facts.blogs)} (mode {arguments.mode})" if arguments else "crawl"
+                ),
                 "robots": "obey",
             }
             self.files = WarcFiles(self.directory, stem, self.max_bytes, info)
