@@ -60,6 +60,36 @@ FIND_LOAD_MORE = r"""() => {
   return false;
 }""".replace("MARK", MORE_MARK)
 LOAD_MORE = f"[{MORE_MARK}]"
+# A live blog's way to its older entries, by the rules ``LiveBlogPage.more_controls``
+# reads markup with: near the entry list (inside the element around the element that holds
+# every entry), a control whose class or label says it loads more, or that has a
+# ``data-ajax-url``; not a link to another page, and visible. Marked like the index's.
+FIND_LIVE_MORE = r"""() => {
+  const byClass = /show-?more|load-?more|load_more/i;
+  const byLabel = /\b(load|show|view|see)\s+more\b/i;
+  for (const old of document.querySelectorAll("[MARK]")) old.removeAttribute("MARK");
+  const content = document.querySelector("#content") || document.body;
+  const marks = [...content.querySelectorAll("[id^='lbi'], a[href*='lbi']")];
+  if (!marks.length) return false;
+  let common = marks[0];
+  while (common && !marks.every((m) => common.contains(m))) common = common.parentElement;
+  let region = (common && common.parentElement) || content;
+  if (marks.length === 1 && region.parentElement && region.parentElement !== document.body) region = region.parentElement;
+  for (const el of region.querySelectorAll("[data-ajax-url], a, button, [role='button']")) {
+    if (el.closest("nav, header, footer, aside, #navigation")) continue;
+    const href = el.getAttribute("href");
+    if (el.tagName === "A" && href && !href.startsWith("#") && !href.startsWith("javascript:")) continue;
+    const label = el.getAttribute("aria-label") || el.getAttribute("title") || "";
+    const isControl = el.hasAttribute("data-ajax-url") || byClass.test(el.getAttribute("class") || "")
+      || byLabel.test(label) || byLabel.test((el.textContent || "").slice(0, 80));
+    if (!isControl) continue;
+    const style = getComputedStyle(el);
+    if (style.display === "none" || style.visibility === "hidden" || !el.getClientRects().length) continue;
+    el.setAttribute("MARK", "1");
+    return true;
+  }
+  return false;
+}""".replace("MARK", MORE_MARK)
 # Clicks on "Load more" in one page, at the most (an index of 12 posts a page and 5,000
 # posts needs about 420).
 MAX_LOAD_MORE_CLICKS = 2000
@@ -204,12 +234,13 @@ def page_pool(crawler) -> PagePool:
 CLICK_WAIT_SECONDS = 30.0
 
 
-async def has_load_more(page) -> bool:
-    """True while the rendered page shows a visible "Load more" control, in any form."""
-    return bool(await page.evaluate(FIND_LOAD_MORE))
+async def has_load_more(page, finder: str = FIND_LOAD_MORE) -> bool:
+    """True while the rendered page shows a visible "Load more" control, in any form
+    (``finder`` marks it: the index's rules, or a live blog's ``FIND_LIVE_MORE``)."""
+    return bool(await page.evaluate(finder))
 
 
-async def load_everything(page, stop=None, wait_seconds: float = CLICK_WAIT_SECONDS) -> tuple[int, str]:
+async def load_everything(page, stop=None, wait_seconds: float = CLICK_WAIT_SECONDS, finder: str = FIND_LOAD_MORE) -> tuple[int, str]:
     """Click "Load more" until the list ends, or ``stop(html)`` says enough.
 
     Returns the clicks and why they ended: ``ended`` (no control left: the evidence that
@@ -218,7 +249,7 @@ async def load_everything(page, stop=None, wait_seconds: float = CLICK_WAIT_SECO
     """
     clicks = 0
     while clicks < MAX_LOAD_MORE_CLICKS:
-        if not await has_load_more(page):
+        if not await has_load_more(page, finder):
             return clicks, "ended"
         if stop is not None and stop(await page.content()):
             return clicks, "stopped"

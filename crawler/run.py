@@ -83,6 +83,20 @@ def parse_arguments(spider_arguments: dict) -> CrawlArguments:
 
 
 @dataclass
+class LiveWalk:
+    """One live blog's walk down its pages of entries in this run."""
+
+    url: str  # the live blog's own page
+    site: str = ""
+    furthest_page_named: int = 0  # the furthest page an entry permalink of the pages read names
+    ended: bool = False  # done: read to its last page on evidence, or stopped by the run's rules
+    not_finished: str | None = None  # why the walk could not go on
+
+    def stop(self, reason: str) -> None:
+        self.not_finished = self.not_finished or reason
+
+
+@dataclass
 class BlogFacts:
     """One blog of a run: what the run found of it, and its share of the run's counts."""
 
@@ -108,6 +122,16 @@ class BlogFacts:
     feed_requested: bool = False
     feed_urls: list[str] | None = None
     feed_audited: bool = False
+    # The live blogs this run read, each walk down its pages of entries.
+    live_walks: dict[int, LiveWalk] = field(default_factory=dict)
+
+    def unfinished_live_walks(self) -> list[str]:
+        """A line for each live blog whose walk did not end on evidence."""
+        return [
+            f"live blog {walk.url} was not read to its oldest entries ({walk.not_finished or 'its older pages were never answered'})"
+            for walk in self.live_walks.values()
+            if not walk.ended
+        ]
 
     @property
     def site(self) -> str:

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urljoin, urlsplit, urlu
 from w3lib.url import safe_url_string
 
 _POST_PATH = re.compile(
-    r"^/(?P<kind>a|content|amp)/(?:(?P<slug>[^/]+)/)?(?P<id>\d+)(?:/lbl\d+lbi(?P<entry>\d+))?\.html$"
+    r"^/(?P<kind>a|content|amp)/(?:(?P<slug>[^/]+)/)?(?P<id>\d+)(?:/lbl(?P<entry_page>\d+)lbi(?P<entry>\d+))?\.html$"
 )
 _ZONE_PATH = re.compile(r"^/z/(?P<zone>\d+)(?:/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2}))?/?$")
 # Characters that a URL must not carry as they are; most hrefs have none and skip the
@@ -42,6 +42,12 @@ def entry_id_from_url(url: str) -> int | None:
     """The live blog entry id of an entry permalink (``lbl<N>lbi<M>``), else None."""
     m = _match_post(url)
     return int(m["entry"]) if m and m["entry"] else None
+
+
+def entry_page_from_url(url: str) -> int | None:
+    """The page of the entry list an entry permalink names (the ``N`` of ``lbl<N>lbi<M>``), else None."""
+    m = _match_post(url)
+    return int(m["entry_page"]) if m and m["entry_page"] else None
 
 
 def canonical_post_url(url: str) -> str | None:

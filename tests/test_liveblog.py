@@ -10,6 +10,7 @@ import pytest
 from crawler.pages.liveblog import stamp_to_utc
 from devtools.replica import Replica
 from devtools.replica.content import LIVE_BLOG_ID
+from devtools.replica.dresses import LIVE_MORE_FORMS
 
 from .conftest import rows, run_crawl, search_index_problems
 
@@ -249,3 +250,45 @@ def test_json_ld_entries_without_an_id_are_counted_as_not_stored():
     html = html[:start] + json.dumps(data) + html[end:]
     live = LiveBlogPage(PostPage(url, html))
     assert live.disagreements == {"live_entries_only_in_json_ld": 0, "live_entries_only_in_html": 0, "live_entries_unidentified": 1}
+
+
+# --- every way to older entries, and a broken one --------------------------------------
+LIVE_PAGES_ENTRIES = 30  # three pages of ten
+
+
+@pytest.mark.parametrize("form", LIVE_MORE_FORMS)
+def test_a_live_blog_is_read_whole_through_every_form_of_its_load_more(form, tmp_path):
+    with Replica(posts=20, seed=5, live_entries=LIVE_PAGES_ENTRIES, live_more=form) as replica:
+        spec = replica.site.live_blog.live
+        assert spec.page_count >= 3
+        result = run_crawl(replica.index_url, tmp_path / "live.db")
+    assert result.returncode == 0, result.stderr[-3000:]
+    stored = entries_of(tmp_path / "live.db")
+    expected = sorted(spec.entries, key=lambda e: e.published)
+    assert [r["entry_id"] for r in stored] == [e.id for e in expected]  # every entry, once
+    assert [r["published_at"] for r in stored] == [e.published.isoformat() for e in expected]
+    [live_blog] = rows(tmp_path / "live.db", "SELECT walk_complete_at, entries FROM live_blogs")
+    assert live_blog["walk_complete_at"] and live_blog["entries"] == LIVE_PAGES_ENTRIES
+
+
+@pytest.mark.parametrize("form", ["link", "permalink", "script"])
+def test_a_live_blog_whose_load_more_leads_nowhere_fails_and_the_next_run_goes_on(form, tmp_path):
+    db_path = tmp_path / "live.db"
+    wait = ("-s", "LOAD_MORE_WAIT_SECONDS=3")
+    with Replica(posts=20, seed=5, live_entries=LIVE_PAGES_ENTRIES, live_more=form, broken_live_more=True) as broken:
+        first = run_crawl(broken.index_url, db_path, *wait)
+        said = re.compile(rf"live blog {re.escape(broken.base_url)}/a/\S*{LIVE_BLOG_ID}\.html was not read to its oldest entries")
+    assert first.returncode == 1, first.stderr[-3000:]
+    lines = [line for line in first.stderr.splitlines() if said.search(line)]
+    assert len(lines) == 1, first.stderr[-3000:]
+    assert rows(db_path, "SELECT walk_complete_at FROM live_blogs") == [{"walk_complete_at": None}]
+    assert len(entries_of(db_path)) == 10  # the first page's
+    [run] = rows(db_path, "SELECT status, message FROM crawl_runs")
+    assert run["status"] == "failed" and said.search(run["message"])
+    # The site mends its control: the next incremental run reads the rest.
+    with Replica(posts=20, seed=5, live_entries=LIVE_PAGES_ENTRIES, live_more=form) as mended:
+        second = run_crawl(mended.index_url, db_path, *wait)
+        spec = mended.site.live_blog.live
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert sorted(r["entry_id"] for r in entries_of(db_path)) == sorted(e.id for e in spec.entries)
+    assert rows(db_path, "SELECT walk_complete_at FROM live_blogs")[0]["walk_complete_at"]

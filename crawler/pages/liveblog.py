@@ -23,8 +23,17 @@ from zoneinfo import ZoneInfo
 from ..dates import to_utc_iso
 from ..items import LiveEntry
 from ..text import clean_text, join_paragraphs
-from ..urls import absolute_url, article_id_from_url, entry_id_from_url, index_page_number, site_key, without_ajax_flag
-from .document import attr, text_of
+from ..urls import (
+    absolute_url,
+    article_id_from_url,
+    entry_id_from_url,
+    entry_page_from_url,
+    index_page_number,
+    site_key,
+    without_ajax_flag,
+)
+from .document import attr, classes, text_of
+from .index import LOAD_MORE_CLASS, LOAD_MORE_LABEL
 
 CENTRAL_EUROPE = ZoneInfo("Europe/Prague")
 STAMP = re.compile(r"(?<![\d.:])(\d{1,2}):(\d{2})\s+(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d])")
@@ -62,7 +71,9 @@ class LiveBlogPage:
 
     @cached_property
     def page_number(self) -> int:
-        return index_page_number(self.url)
+        """Which page of the entry list this is: ``?p=N``, or the ``N`` of an entry
+        permalink (``lbl<N>lbi<M>``) the page was reached by; the first page is 0."""
+        return index_page_number(self.url) or entry_page_from_url(self.url) or 0
 
     @cached_property
     def _ld_update_list(self) -> list[dict]:
@@ -203,17 +214,108 @@ class LiveBlogPage:
     def is_live_blog(self) -> bool:
         return bool(self.entries) or bool(self.doc.ld_of_type("LiveBlogPosting"))
 
+    # --- where the older entries are ---------------------------------------------------
+    def _later_page(self, value: str | None) -> str | None:
+        """``value`` as a URL of a later page of this live blog's entries, or None: a
+        ``?p=N`` page of this post, or an entry permalink naming a later page
+        (``lbl<N>lbi<M>`` with ``N`` past this page) of an entry this page does not show."""
+        url = absolute_url(value, self.url)
+        if not url or article_id_from_url(url) != self.post_id:
+            return None
+        entry_id = entry_id_from_url(url)
+        if entry_id is None:
+            return without_ajax_flag(url) if index_page_number(url) > self.page_number else None
+        if (entry_page_from_url(url) or 0) > self.page_number and entry_id not in self._containers:
+            return url.split("#", 1)[0]
+        return None
+
+    @cached_property
+    def _live_region(self):
+        """The part of the page that holds the entry list and what belongs to it (its
+        "Load more"): the element around the element that holds every entry."""
+        containers = list(self._containers.values())
+        if not containers:
+            return None
+        paths = []
+        for node in containers:
+            path = []
+            while node is not None:
+                path.append(node.mem_id)
+                node = node.parent
+            paths.append(path[::-1])
+        common = set.intersection(*(set(path) for path in paths))
+        deepest = max(common, key=paths[0].index)
+        node = containers[0]
+        while node is not None and node.mem_id != deepest:
+            node = node.parent
+        # One entry: it is its own "common" element; its list is the next one up.
+        steps = 2 if len(containers) == 1 else 1
+        for _ in range(steps):
+            if node is not None and node.parent is not None and node.parent.tag != "body":
+                node = node.parent
+        return node
+
+    @cached_property
+    def more_controls(self) -> list:
+        """Every element that loads older entries of this live blog, in page order: a link,
+        ``data-ajax-url`` or ``data-href`` to a later page of it (``?p=N`` or an entry
+        permalink ``lbl<N>lbi<M>`` of a later page), or, near the entry list, a link
+        without a page of its own, a button or ``role=button`` whose class or label says it
+        loads more (a browser can follow it). Controls of other parts of the page (the
+        share bar's "more options", "Continue reading" of related stories) are not."""
+        region = self._live_region
+        inside = {node.mem_id for node in region.traverse()} if region is not None else set()
+        entry_nodes = {node.mem_id for container in self._containers.values() for node in container.traverse()}
+        controls = []
+        for node in self.doc.css("#content a, #content button, #content [data-ajax-url], #content [data-href], #content [role='button']"):
+            attributes = node.attributes
+            if any(self._later_page(attributes.get(name)) for name in ("href", "data-ajax-url", "data-href")):
+                if node.mem_id not in entry_nodes:
+                    controls.append(node)
+                continue
+            if node.mem_id not in inside or node.mem_id in entry_nodes:
+                continue
+            href = attributes.get("href")
+            leads_elsewhere = node.tag == "a" and href and not href.startswith(("#", "javascript:"))
+            if leads_elsewhere or attributes.get("data-ajax-url"):
+                continue  # a link or part of another page: not more of this live blog
+            label = attributes.get("aria-label") or attributes.get("title") or ""
+            if LOAD_MORE_CLASS.search(" ".join(classes(node))) or LOAD_MORE_LABEL.search(label) or LOAD_MORE_LABEL.search(text_of(node)[:80]):
+                controls.append(node)
+        return controls
+
+    @cached_property
+    def has_more(self) -> bool:
+        """True while the page shows a way to its older entries, in any form."""
+        return bool(self.more_controls)
+
     @cached_property
     def next_page_url(self) -> str | None:
-        """The page of older entries: a link (or ``data-ajax-url``) to a later page of the same post."""
-        for node in self.doc.css("#content a[href], #content [data-ajax-url]"):
-            for name in ("href", "data-ajax-url"):
-                url = absolute_url(attr(node, name), self.url)
-                if (
-                    url
-                    and entry_id_from_url(url) is None
-                    and article_id_from_url(url) == self.post_id
-                    and index_page_number(url) > self.page_number
-                ):
-                    return without_ajax_flag(url)
+        """The later page of older entries a control leads to, when one says where."""
+        for node in self.more_controls:
+            for name in ("href", "data-ajax-url", "data-href"):
+                url = self._later_page(node.attributes.get(name))
+                if url:
+                    return url
         return None
+
+    @cached_property
+    def needs_browser(self) -> bool:
+        """True when the page shows a way to older entries that only a script follows."""
+        return self.has_more and self.next_page_url is None
+
+    @cached_property
+    def furthest_page_named(self) -> int:
+        """The furthest page of the entry list that an entry permalink of the page (markup
+        or JSON-LD) names: a walk that ends before it has not read every page."""
+        pages = [self.page_number]
+        for node in self.doc.css("#content a[href*='lbl']"):
+            href = attr(node, "href") or ""
+            if article_id_from_url(href) == self.post_id and entry_page_from_url(href) is not None:
+                pages.append(entry_page_from_url(href))
+        for update in self._ld_update_list:
+            for key in ("url", "@id"):
+                value = update.get(key)
+                if isinstance(value, str) and article_id_from_url(value) == self.post_id and entry_page_from_url(value) is not None:
+                    pages.append(entry_page_from_url(value))
+        return max(pages)

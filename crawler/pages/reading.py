@@ -22,12 +22,22 @@ class LiveReading:
     entries: list[LiveEntry] = field(default_factory=list)
     disagreements: dict[str, int] = field(default_factory=dict)
     next_page_url: str | None = None
+    has_more: bool = False  # the page shows a way to older entries (with a URL or not)
+    furthest_page_named: int = 0  # the furthest page of entries a permalink of the page names
+
+    @property
+    def needs_browser(self) -> bool:
+        """A way to older entries is shown that only a script follows."""
+        return self.has_more and self.next_page_url is None
 
     @classmethod
     def of(cls, live: LiveBlogPage) -> "LiveReading":
         if not live.is_live_blog:
             return cls(False, live.post_id, live.site, live.page_number)
-        return cls(True, live.post_id, live.site, live.page_number, live.entries, live.disagreements, live.next_page_url)
+        return cls(
+            True, live.post_id, live.site, live.page_number, live.entries, live.disagreements, live.next_page_url,
+            live.has_more, live.furthest_page_named,
+        )
 
 
 @dataclass

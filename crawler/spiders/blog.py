@@ -38,7 +38,7 @@ import scrapy
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
 
-from ..items import BlogListing, FetchFailure, IdentityMismatch, PostStatus
+from ..items import BlogListing, FetchFailure, IdentityMismatch, LiveBlogWalk, PostStatus
 from ..pages.feeds import html_of
 from ..pages.index import IndexPage
 from ..pages.reading import PostReading, read_post
@@ -180,6 +180,10 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
         post_id = None if is_index else request.cb_kwargs.get("post_id")
         if post_id is not None:
             blog.outstanding.pop(post_id, None)
+            walk = blog.live_walks.get(post_id)
+            if walk is not None and not walk.ended:
+                walk.stop(f"cannot fetch {request.url}: {reason}")
+                yield LiveBlogWalk(site=walk.site, post_id=post_id, pages=0)
         self.count(blog, f"fetch_failed/{kind}")
         # After a failed write (a full disk) the run stops; the pages in flight follow from
         # that one line and are tried again next run.
@@ -376,7 +380,7 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
             post.last_modified = response.headers.get("Last-Modified", b"").decode("latin-1") or None
         yield post
         if live.is_live_blog:
-            yield from self.live_entries(blog, live, post.fetched_at)
+            yield from self.live_entries(blog, live, post.fetched_at, url=response.url)
 
     def post_status(self, blog: BlogFacts, post_id: int, url: str, status: str) -> PostStatus:
         known = blog.state.known.get(post_id)

@@ -13,7 +13,7 @@ import threading
 from datetime import datetime, timezone
 
 from ..replica_settings import crawl_command
-from .dresses import DRESSES
+from .dresses import DRESSES, LIVE_MORE_FORMS
 from .faults import KINDS, FaultPlan, parse_faults
 from .server import Replica
 
@@ -48,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         help="the markup the pages are written in (same content; default: default)",
     )
     parser.add_argument("--hide-from-index", type=int, default=0, metavar="K", help="leave K new posts out of the index (the feed lists them)")
+    parser.add_argument(
+        "--live-more", choices=LIVE_MORE_FORMS, default=None,
+        help="how the live blog leads to its older entries (default: the dress's form)",
+    )
+    parser.add_argument("--broken-live-more", action="store_true", help="the live blog's way to older entries leads nowhere")
     parser.add_argument("--stuck-load-more", action="store_true", help="a script 'Load more' (--dress articles) that stops working after one click")
     parser.add_argument("--audio-posts", type=int, default=0, metavar="K", help="K programme posts: an audio player and no text body")
     parser.add_argument("--canary", metavar="URL", help="a hostile site: pages that lead the crawler and its browser to URL (devtools.replica.hostile)")
@@ -101,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
                 dress=args.dress,
                 hidden_from_index=args.hide_from_index,
                 stuck_load_more=args.stuck_load_more,
+                live_more=args.live_more,
+                broken_live_more=args.broken_live_more,
                 audio_posts=args.audio_posts,
                 canary=args.canary,
             ))

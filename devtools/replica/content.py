@@ -393,6 +393,8 @@ class Site:
         stuck_load_more: bool = False,
         audio_posts: int = 0,
         canary: str | None = None,
+        live_more: str | None = None,
+        broken_live_more: bool = False,
     ):
         if posts < 1:
             raise ValueError("--posts must be at least 1 (the seed post)")
@@ -402,6 +404,10 @@ class Site:
         # feed still lists them), and a script "Load more" that stops working.
         self.hidden_from_index = hidden_from_index
         self.stuck_load_more = stuck_load_more
+        # The live blog's way to older entries: the dress's form unless given, and a
+        # broken one (it leads to a page that is not there; a script control does nothing).
+        self.live_more = live_more
+        self.broken_live_more = broken_live_more
         # Fields the pages stop showing, as after a change of the site's markup ("authors").
         self.markup_drops: set[str] = set()
         self.version = 0

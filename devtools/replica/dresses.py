@@ -21,6 +21,11 @@ Each part has five forms or more, spread over the dresses:
   ``section``, or a ``div`` nested in rows;
 - ``live_ld``: ``none``, ``full`` (every entry with its body), ``partial`` (url and
   time only);
+- ``live_more``: how a live blog page leads to its older entries: ``link`` (an ``a`` to
+  ``<post>?p=N``), ``button`` (a ``<button>`` with only a ``data-ajax-url``), ``ajax`` (a
+  ``<div>`` with only a ``data-ajax-url``), ``permalink`` (an ``a`` to the first older
+  entry's permalink ``/a/<slug>/<id>/lbl<N>lbi<M>.html``, the form the reference
+  describes), ``script`` (a ``role=button`` control only a script follows);
 - ``post_ld``: ``full``, ``graph`` (``@graph`` with a ``WebPage``), ``partial`` (no
   author, keywords or section: the page's markup has them), ``typed``
   (``ReportageNewsArticle``), ``type-list`` (``["NewsArticle", "Article"]``);
@@ -43,6 +48,7 @@ class Dress:
     index_ld: bool = False
     live_entry: str = "li"
     live_ld: str = "none"
+    live_more: str = "link"
     post_ld: str = "full"
     embed: str = "iframe"
 
@@ -51,12 +57,12 @@ DRESSES = {
     dress.name: dress
     for dress in (
         Dress("default"),
-        Dress("split", index_list="split", load_more="button", live_entry="article", live_ld="full", post_ld="graph", embed="script"),
-        Dress("divs", index_list="divs", load_more="ajax", live_entry="div", live_ld="partial", post_ld="partial", embed="lazy"),
-        Dress("articles", index_list="articles", load_more="script", live_entry="section", post_ld="typed", embed="blank-src"),
+        Dress("split", index_list="split", load_more="button", live_entry="article", live_ld="full", live_more="button", post_ld="graph", embed="script"),
+        Dress("divs", index_list="divs", load_more="ajax", live_entry="div", live_ld="partial", live_more="ajax", post_ld="partial", embed="lazy"),
+        Dress("articles", index_list="articles", load_more="script", live_entry="section", live_more="script", post_ld="typed", embed="blank-src"),
         Dress(
             "itemlist", index_list="ol", load_more="next-link", index_ld=True, live_entry="nested-div", live_ld="full",
-            post_ld="type-list", embed="both",
+            live_more="permalink", post_ld="type-list", embed="both",
         ),
     )
 }
@@ -196,15 +202,46 @@ def live_list(dress: Dress, entries: list[str]) -> str:
     return f'<ul class="liveblog__items">\n{body}\n</ul>' if dress.live_entry == "li" else f'<div class="liveblog__items">\n{body}\n</div>'
 
 
-def live_more(dress: Dress, next_path: str) -> str:
-    """The link to a live blog's older entries (``<post path>?p=N``)."""
-    if dress.load_more in ("button", "ajax"):
+LIVE_MORE_FORMS = ("link", "button", "ajax", "permalink", "script")
+
+
+def live_more(form: str, next_path: str, permalink: str) -> str:
+    """The control that leads to a live blog's older entries: ``next_path`` is the next page
+    (``<post path>?p=N``), ``permalink`` the permalink of its first entry."""
+    if form == "link":
+        return f"""<p class="buttons btn--load-more">
+<a class="btn link-showMore btn__text" href="{next_path}" title="Load more">Load more</a>
+</p>"""
+    if form == "button":
+        return f"""<p class="buttons btn--load-more">
+<button type="button" class="btn link-showMore btn__text" data-ajax-url="{next_path}&amp;ajax=1">Load more</button>
+</p>"""
+    if form == "ajax":
         return f"""<div class="more-wrap" data-ajax-url="{next_path}&amp;ajax=1">
 <span class="more-wrap__label">+</span>
 </div>"""
-    return f"""<p class="buttons btn--load-more">
-<a class="btn link-showMore btn__text" href="{next_path}" title="Load more">Load more</a>
-</p>"""
+    if form == "permalink":
+        return f"""<div class="liveblog__more">
+<a class="liveblog__older" href="{permalink}">Older entries</a>
+</div>"""
+    if form == "script":
+        return f"""<div class="liveblog__pager">
+<span class="liveblog__pager-control" role="button" tabindex="0" aria-label="Load more">+</span>
+</div>
+<script>
+(function () {{
+  var list = document.querySelector(".liveblog__items");
+  var control = document.querySelector(".liveblog__pager-control");
+  var next = "{next_path}&ajax=1";
+  control.addEventListener("click", function () {{
+    fetch(next).then(function (r) {{ return r.json(); }}).then(function (data) {{
+      list.insertAdjacentHTML("beforeend", data.items);
+      if (data.next) {{ next = data.next; }} else {{ control.parentNode.removeChild(control); }}
+    }});
+  }});
+}})();
+</script>"""
+    raise ValueError(form)
 
 
 def live_updates(dress: Dress, updates: list[dict]) -> list[dict]:

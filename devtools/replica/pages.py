@@ -381,11 +381,10 @@ class Renderer:
     def entry_url(self, post: PostSpec, entry, page: int) -> str:
         return self.absolute(f"/a/{post.slug}/{post.id}/lbl{page}lbi{entry.id}.html")
 
-    def live_section(self, post: PostSpec, page: int) -> str:
-        """A page of a live blog's entries, newest first, and the link to older ones."""
-        live = post.live
+    def live_items(self, post: PostSpec, page: int) -> list[str]:
+        """The entries of one page of a live blog, newest first."""
         items = []
-        for entry in live.page(page):
+        for entry in post.live.page(page):
             paragraphs = "\n".join(f"<p>{html}</p>" for html in entry.paragraphs)
             image = _figure(entry.image) + "\n" if entry.image else ""
             inner = f"""<div class="liveblog__item-meta"><a class="liveblog__item-link" href="{_q(self.entry_url(post, entry, page))}"><span class="liveblog__item-time">{live_stamp(entry.published)}</span></a></div>
@@ -394,9 +393,37 @@ class Renderer:
 {image}{paragraphs}
 </div>"""
             items.append(dresses.live_entry(self.dress, entry.id, inner))
+        return items
+
+    @property
+    def live_more_form(self) -> str:
+        return self.site.live_more or self.dress.live_more
+
+    def live_fragment(self, post: PostSpec, page: int) -> str:
+        """What a script "Load more" of a live blog fetches: the page's entries and where the next are."""
+        following = page + 1 if page + 1 < post.live.page_count else None
+        if self.site.broken_live_more:
+            # A dead control: its click brings nothing and it stays.
+            return json.dumps({"items": "", "next": f"{post.path}?p={page}&ajax=1"})
+        nxt = f"{post.path}?p={following}&ajax=1" if following is not None else None
+        return json.dumps({"items": "\n".join(self.live_items(post, page)), "next": nxt})
+
+    def live_section(self, post: PostSpec, page: int) -> str:
+        """A page of a live blog's entries, newest first, and the way to older ones."""
+        live = post.live
+        items = self.live_items(post, page)
         more = ""
         if page + 1 < live.page_count:
-            more = dresses.live_more(self.dress, f"{post.path}?p={page + 1}")
+            older = page + 1
+            first = live.page(older)[0]
+            permalink = _q(self.entry_url(post, first, older))
+            next_path = f"{post.path}?p={older}"
+            if self.site.broken_live_more:
+                # A control that leads to no page of entries (a page past the end, an entry
+                # that is not there).
+                next_path = f"{post.path}?p={live.page_count + 5}"
+                permalink = _q(self.absolute(f"/a/{post.slug}/{post.id}/lbl{older}lbi1.html"))
+            more = dresses.live_more(self.live_more_form, next_path, permalink)
         return f"""<div class="liveblog">
 {dresses.live_list(self.dress, items)}
 {more}

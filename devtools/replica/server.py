@@ -250,6 +250,8 @@ class ReplicaApp:
             if post.live is not None:
                 # A live blog pages its entries with ?p=N; an entry's permalink shows its page.
                 if match["entry"]:
+                    if all(e.id != int(match["entry"]) for e in post.live.entries):
+                        return Response(404, _NOT_FOUND)
                     page = post.live.page_of(int(match["entry"]))
                 else:
                     try:
@@ -258,6 +260,8 @@ class ReplicaApp:
                         page = 0
                 if not 0 <= page < post.live.page_count:
                     return Response(404, _NOT_FOUND)
+                if "ajax" in parse_qs(query):
+                    return Response(200, render.live_fragment(post, page).encode("utf-8"), "application/json")
             return self._html(render.post(post, page), post.modified)
         feed_match = _FEED.match(path)
         if feed_match and int(feed_match["zone"]) in site.blog_titles:
