@@ -126,12 +126,13 @@ class BlogListing:
 class FetchFailure:
     """A page the run could not get after Scrapy's retries; the next run tries it again."""
 
-    url: str
+    url: str  # the URL the page was asked for (a post: its own, whatever it redirected to)
     kind: str  # "post" or "index"
     error: str
     post_id: int | None = None
     site: str = ""  # the blog the page was fetched for
     blog_zone: int | None = None
+    led_to: str | None = None  # where redirects took the request, when elsewhere
 
 
 @dataclass

@@ -224,6 +224,7 @@ class SQLitePipeline:
                 blog_zone=item.blog_zone,
                 error=item.error,
                 now=now,
+                led_to=item.led_to,
             )
             return "failed"
         if isinstance(item, PostStatus):

@@ -256,6 +256,7 @@ def test_json_ld_entries_without_an_id_are_counted_as_not_stored():
 LIVE_PAGES_ENTRIES = 30  # three pages of ten
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("form", LIVE_MORE_FORMS)
 def test_a_live_blog_is_read_whole_through_every_form_of_its_load_more(form, tmp_path):
     with Replica(posts=20, seed=5, live_entries=LIVE_PAGES_ENTRIES, live_more=form) as replica:
@@ -271,6 +272,7 @@ def test_a_live_blog_is_read_whole_through_every_form_of_its_load_more(form, tmp
     assert live_blog["walk_complete_at"] and live_blog["entries"] == LIVE_PAGES_ENTRIES
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("form", ["link", "permalink", "script"])
 def test_a_live_blog_whose_load_more_leads_nowhere_fails_and_the_next_run_goes_on(form, tmp_path):
     db_path = tmp_path / "live.db"

@@ -160,6 +160,10 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
             headers=headers,
             meta={"handle_httpstatus_list": POST_STATUSES, "blog": blog.key},
             priority=POST_PRIORITY,
+            # A post is asked for once per run by its id (``seen_ids``); the URL filter
+            # would drop a second post's redirect to a URL a first post led to, and with
+            # it the second post.
+            dont_filter=True,
         )
         return self.rendered_post_request(request) if self.render == "always" else request
 
@@ -188,8 +192,15 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
         # After a failed write (a full disk) the run stops; the pages in flight follow from
         # that one line and are tried again next run.
         log = self.logger.info if self.crawler.stats.get_value("pangea/write_failed") else self.logger.error
-        log("cannot fetch %s %s: %s", "index page" if is_index else "post", request.url, reason)
-        yield FetchFailure(url=request.url, kind=kind, error=reason, post_id=post_id, site=blog.site, blog_zone=blog.zone)
+        asked_url = (request.meta.get("redirect_urls") or [request.url])[0]
+        led = f" (redirected to {request.url})" if asked_url != request.url else ""
+        log("cannot fetch %s %s%s: %s", "index page" if is_index else "post", asked_url, led, reason)
+        # The page as it was asked for: after redirects, ``request`` is the last hop's.
+        asked = (request.meta.get("redirect_urls") or [request.url])[0]
+        yield FetchFailure(
+            url=asked, kind=kind, error=reason, post_id=post_id, site=blog.site, blog_zone=blog.zone,
+            led_to=request.url if request.url != asked else None,
+        )
 
     def retry_or_give_up(self, response, reason: str):
         """A page that came back unusable (not HTML, an empty list): try again, or record it."""

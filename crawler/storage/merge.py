@@ -31,7 +31,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .schema import LIVE_ENTRY_COLUMNS, POST_COLUMNS, StorageError
+from .schema import FAILURE_KEYS, LIVE_ENTRY_COLUMNS, POST_COLUMNS, StorageError
 from .writes import load_stored_form, search_index_problems
 
 _CHILDREN = ("images", "links", "embeds")
@@ -324,14 +324,16 @@ def _merge_entries(conn, counts: Counter) -> None:
 
 def _merge_small_tables(conn) -> None:
     """Blogs, listings, live blogs, failures and identity mismatches, row by row."""
-    def upsert(table: str, key: tuple[str, ...], rules: dict[str, str]) -> None:
+    def upsert(table: str, key: tuple[str, ...], rules: dict[str, str], where: str = "true") -> None:
+        """``where``: the rows of a partial unique index (the index's own condition)."""
         columns = _shared_columns(conn, table)
         if not columns:
             return
         sets = ", ".join(f"{c} = {rules.get(c, f'excluded.{c}')}" for c in columns if c not in key)
+        conflict = f"({', '.join(key)})" + (f" WHERE {where}" if where != "true" else "")
         conn.execute(
-            f"INSERT INTO main.[{table}] ({', '.join(columns)}) SELECT {', '.join(columns)} FROM src.[{table}] WHERE true "
-            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}"
+            f"INSERT INTO main.[{table}] ({', '.join(columns)}) SELECT {', '.join(columns)} FROM src.[{table}] WHERE {where} "
+            f"ON CONFLICT {conflict} DO UPDATE SET {sets}"
         )
 
     def later(column: str) -> str:
@@ -349,11 +351,12 @@ def _merge_small_tables(conn) -> None:
         "walk_complete_at": later("walk_complete_at"),
     })
     newer_failure = "coalesce(excluded.last_failed_at, '') > coalesce(last_failed_at, '')"
-    upsert("failures", ("site", "url"), {
-        "first_failed_at": earlier("first_failed_at"), "last_failed_at": later("last_failed_at"),
-        "attempts": "max(attempts, excluded.attempts)",
-        "last_error": f"CASE WHEN {newer_failure} THEN excluded.last_error ELSE last_error END",
-    })
+    for key, where in FAILURE_KEYS.values():
+        upsert("failures", key, {
+            "first_failed_at": earlier("first_failed_at"), "last_failed_at": later("last_failed_at"),
+            "attempts": "max(attempts, excluded.attempts)",
+            **{c: f"CASE WHEN {newer_failure} THEN excluded.{c} ELSE {c} END" for c in ("url", "last_error", "led_to")},
+        }, where=where)
     # A page that failed on one machine and was stored later (here or there) is no longer missing.
     conn.execute(
         "DELETE FROM main.failures WHERE post_id IS NOT NULL AND EXISTS (SELECT 1 FROM main.posts p "

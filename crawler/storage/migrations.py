@@ -116,3 +116,38 @@ def _blogs_of_a_run(db: sqlite_utils.Database) -> None:
     for name, kind in (("blogs", int), ("blogs_failed", int), ("job", str)):
         if name not in db["crawl_runs"].columns_dict:
             db["crawl_runs"].add_column(name, kind)
+
+
+@MIGRATIONS(name="0006_failures_of_posts_by_post")
+def _failures_of_posts_by_post(db: sqlite_utils.Database) -> None:
+    # Failures were keyed by (site, URL), the URL being where a request ended: two posts
+    # redirected to one URL shared a row, and one of them was neither stored nor listed.
+    # A post's failure is now keyed by the post, with the URL it was asked for and, apart,
+    # where it led. Of an old archive's rows for one post, the latest is kept.
+    from .schema import create_failures_table
+
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'failures_post'").fetchone():
+        return
+    had = db["failures"].exists()
+    if had:
+        db.execute("ALTER TABLE failures RENAME TO failures_old")
+    create_failures_table(db)
+    if not had:
+        return
+    old = set(db["failures_old"].columns_dict)
+    columns = [c for c in ("site", "url", "kind", "post_id", "blog_zone", "first_failed_at", "last_failed_at",
+                           "attempts", "last_error") if c in old]
+    names = ", ".join(columns)
+    newer = "coalesce(excluded.last_failed_at, '') > coalesce(last_failed_at, '')"
+    for where in ("kind = 'post'", "kind <> 'post'"):
+        target = "site, post_id" if where == "kind = 'post'" else "site, url"
+        db.execute(
+            f"INSERT INTO failures ({names}) SELECT {names} FROM failures_old WHERE {where} ORDER BY last_failed_at "
+            f"ON CONFLICT ({target}) WHERE {where} DO UPDATE SET "
+            "first_failed_at = min(first_failed_at, excluded.first_failed_at), "
+            "attempts = attempts + excluded.attempts, "
+            f"url = CASE WHEN {newer} THEN excluded.url ELSE url END, "
+            f"last_error = CASE WHEN {newer} THEN excluded.last_error ELSE last_error END, "
+            "last_failed_at = max(last_failed_at, excluded.last_failed_at)"
+        )
+    db.execute("DROP TABLE failures_old")

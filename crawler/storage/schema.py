@@ -227,6 +227,34 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
+FAILURE_COLUMNS = {
+    "site": str,
+    "url": str,  # the URL the page was asked for (a post: its own URL, whatever it led to)
+    "kind": str,  # "post" (a post or a page of a live blog) or "index"
+    "post_id": int,
+    "blog_zone": int,
+    "first_failed_at": str,
+    "last_failed_at": str,
+    "attempts": int,
+    "last_error": str,
+    "led_to": str,  # where the request ended when redirects took it elsewhere
+}
+# A failure of a post belongs to the post: one row per (site, post id), whatever URL the
+# post was asked for or redirected to; any other page is one row per (site, URL).
+FAILURE_KEYS = {
+    "post": (("site", "post_id"), "kind = 'post'"),
+    "page": (("site", "url"), "kind <> 'post'"),
+}
+
+
+def create_failures_table(db: sqlite_utils.Database, name: str = "failures") -> None:
+    """Pages a run could not get; the next run tries them again, and a page that finally
+    comes in takes its row away."""
+    db[name].create(FAILURE_COLUMNS)
+    for kind, (columns, where) in FAILURE_KEYS.items():
+        db.execute(f"CREATE UNIQUE INDEX [{name}_{kind}] ON [{name}] ({', '.join(columns)}) WHERE {where}")
+
+
 def ensure_db_shape(db: sqlite_utils.Database) -> None:
     """Create what is missing: tables, indexes, full-text search. Safe to run again."""
     if db.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
@@ -311,23 +339,7 @@ def _shape(db: sqlite_utils.Database) -> None:
             foreign_keys=post_key,
         )
     if "failures" not in tables:
-        # Pages a run could not get; the next run tries them again, and a page that
-        # finally comes in takes its row away.
-        db["failures"].create(
-            {
-                "site": str,
-                "url": str,
-                "kind": str,
-                "post_id": int,
-                "blog_zone": int,
-                "first_failed_at": str,
-                "last_failed_at": str,
-                "attempts": int,
-                "last_error": str,
-            },
-            pk=("site", "url"),
-        )
-        db["failures"].create_index(["site", "post_id"])
+        create_failures_table(db)
     for name, sql in VIEWS.items():
         db.create_view(name, sql, replace=True)
     for table, columns in (("posts", POST_COLUMNS), ("crawl_runs", CRAWL_RUN_COLUMNS)):

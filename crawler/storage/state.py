@@ -129,15 +129,19 @@ def record_listing(db: sqlite_utils.Database, *, site: str, post_id: int, blog_s
 
 
 def record_failure(
-    db: sqlite_utils.Database, *, site: str, url: str, kind: str, post_id: int | None, blog_zone: int | None, error: str, now: str
+    db: sqlite_utils.Database, *, site: str, url: str, kind: str, post_id: int | None, blog_zone: int | None, error: str, now: str,
+    led_to: str | None = None,
 ) -> None:
-    """A page this run could not get, for the next run to try again."""
+    """A page this run could not get, for the next run to try again. A post's failure is
+    the post's (one row per site and post id): ``url`` is the URL it was asked for, and
+    ``led_to`` where redirects took the request, when elsewhere."""
+    target = "site, post_id) WHERE kind = 'post'" if kind == "post" and post_id is not None else "site, url) WHERE kind <> 'post'"
     db.execute(
-        "INSERT INTO failures (site, url, kind, post_id, blog_zone, first_failed_at, last_failed_at, attempts, last_error) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) "
-        "ON CONFLICT (site, url) DO UPDATE SET last_failed_at = excluded.last_failed_at, attempts = attempts + 1, "
-        "last_error = excluded.last_error",
-        [site, url, kind, post_id, blog_zone, now, now, error],
+        "INSERT INTO failures (site, url, kind, post_id, blog_zone, first_failed_at, last_failed_at, attempts, last_error, led_to) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?) "
+        f"ON CONFLICT ({target} DO UPDATE SET url = excluded.url, last_failed_at = excluded.last_failed_at, "
+        "attempts = attempts + 1, last_error = excluded.last_error, led_to = excluded.led_to",
+        [site, url, kind, post_id, blog_zone, now, now, error, led_to if led_to != url else None],
     )
 
 

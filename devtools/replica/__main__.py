@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         help="how the live blog leads to its older entries (default: the dress's form)",
     )
     parser.add_argument("--broken-live-more", action="store_true", help="the live blog's way to older entries leads nowhere")
+    parser.add_argument("--merged-posts", type=int, default=0, metavar="N", help="N posts that redirect to one story whose page fails (503)")
     parser.add_argument("--stuck-load-more", action="store_true", help="a script 'Load more' (--dress articles) that stops working after one click")
     parser.add_argument("--audio-posts", type=int, default=0, metavar="K", help="K programme posts: an audio player and no text body")
     parser.add_argument("--canary", metavar="URL", help="a hostile site: pages that lead the crawler and its browser to URL (devtools.replica.hostile)")
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                 stuck_load_more=args.stuck_load_more,
                 live_more=args.live_more,
                 broken_live_more=args.broken_live_more,
+                merged_posts=args.merged_posts,
                 audio_posts=args.audio_posts,
                 canary=args.canary,
             ))

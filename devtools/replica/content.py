@@ -169,6 +169,7 @@ class LiveBlog:
 
 
 LIVE_BLOG_ID = 27363628
+MERGED_STORY_PATH = "/a/merged-stories/29000001.html"
 LIVE_BLOG_SLUG = "live-blog-syria-islamic-state-isis"
 LIVE_BLOG_NOTE = "* NOTE: Live blog posts are time-stamped according to Central European Time (CET)."
 # Entries run across the change to summer time (27 March 2016, 02:00 CET -> 03:00 CEST).
@@ -395,6 +396,7 @@ class Site:
         canary: str | None = None,
         live_more: str | None = None,
         broken_live_more: bool = False,
+        merged_posts: int = 0,
     ):
         if posts < 1:
             raise ValueError("--posts must be at least 1 (the seed post)")
@@ -471,6 +473,9 @@ class Site:
             candidates = [p for p in self.posts[3:] if p.live is None][: len(KINDS)]
             self.hostility = Hostility(canary.rstrip("/"), {kind: p.id for kind, p in zip(KINDS, candidates)})
             self.js_post_ids.add(self.hostility.posts["script_escape"])
+        # Posts the site merged into one story whose page fails for now (503): each of
+        # them answers 301 to that one URL.
+        self.merged_ids = {p.id for p in self.posts[-1 - merged_posts : -1] if p.live is None} if merged_posts else set()
         # Programme posts: a recording and no text body.
         self.audio_post_ids = {p.id for p in self.posts[2::9][:audio_posts] if p.live is None}
         self._paginate()

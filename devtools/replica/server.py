@@ -13,7 +13,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from .content import BLOG_ZONE, Site
+from .content import BLOG_ZONE, MERGED_STORY_PATH, Site
 from .faults import FaultPlan, empty_index, malform
 from .hostile import SERVICE_WORKER
 from .pages import Renderer
@@ -237,8 +237,12 @@ class ReplicaApp:
                     return Response(200, render.index_fragment(page).encode("utf-8"), "application/json")
                 return self._html(render.index(page, zone))
             return Response(404, _NOT_FOUND)
+        if path == MERGED_STORY_PATH and site.merged_ids:
+            return Response(503, b"<html><body><h1>503</h1></body></html>")
         match = _POST.match(path)
         if match:
+            if int(match["id"]) in site.merged_ids:
+                return Response(301, b"", Location=render.absolute(MERGED_STORY_PATH))
             post = site.by_id.get(int(match["id"]))
             if post is None:
                 return Response(404, _NOT_FOUND)
