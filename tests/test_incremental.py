@@ -191,3 +191,37 @@ def test_a_held_lock_stops_a_run_before_it_writes(replica, tmp_path):
     assert result.returncode == 2
     assert "another crawl is writing" in result.stderr
     assert db_path.stat().st_size == 0  # the lock's empty file: nothing written
+
+
+def test_an_archive_hashed_by_the_previous_version_is_unchanged_when_the_site_is(tmp_path):
+    """Posts and live entries whose stored hashes are of hash version 1 (as archives had
+    them before versions), crawled again in full with nothing changed on the site: no
+    post updated, no revision, every hash brought to today's version."""
+    import sqlite_utils
+
+    from crawler import storage
+    from crawler.storage.writes import _ENTRY_FIELDS, _ENTRY_LISTS
+
+    db_path = tmp_path / "archive.db"
+    with Replica(posts=40, seed=6, live_entries=15) as site:
+        first = run_crawl(site.index_url, db_path)
+        assert first.returncode == 0, first.stderr[-3000:]
+        db = sqlite_utils.Database(db_path)
+        with db.conn:
+            for row in list(db.query("SELECT site, id FROM posts")):
+                form = storage.load_stored_form(db, row["site"], row["id"])
+                db.execute("UPDATE posts SET content_hash = ? WHERE site = ? AND id = ?",
+                           [storage.content_hash(form, version=1), row["site"], row["id"]])
+            for row in list(db.query(f"SELECT site, post_id, entry_id, {', '.join(_ENTRY_FIELDS)} FROM live_entries")):
+                form = {name: json.loads(row[name]) if name in _ENTRY_LISTS else row[name] for name in _ENTRY_FIELDS}
+                db.execute("UPDATE live_entries SET content_hash = ? WHERE site = ? AND post_id = ? AND entry_id = ?",
+                           [storage.content_hash(form, version=1), row["site"], row["post_id"], row["entry_id"]])
+        assert {r["v"] for r in db.query("SELECT substr(content_hash, 1, 2) AS v FROM posts")} != {"2:"}
+        db.close()
+        again = run_crawl(site.index_url, db_path, "-a", "mode=full")
+    assert again.returncode == 0, again.stderr[-3000:]
+    run = last_run(db_path)
+    assert (run["posts_updated"], run["posts_unchanged"]) == (0, 40)
+    assert rows(db_path, "SELECT count(*) AS n FROM revisions") == [{"n": 0}]
+    for table in ("posts", "live_entries"):
+        assert {r["v"] for r in rows(db_path, f"SELECT substr(content_hash, 1, 2) AS v FROM {table}")} == {"2:"}

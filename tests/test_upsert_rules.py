@@ -132,3 +132,42 @@ def test_failures_of_an_archive_keyed_by_url_are_migrated_to_one_row_per_post(tm
     assert "led_to" in db["failures"].columns_dict
     assert {index.name for index in db["failures"].indexes} >= {"failures_post", "failures_page"}
     db.close()
+
+
+def test_a_hash_of_another_version_is_no_change_by_itself(db):
+    save(db, make_post(101), T1)
+    form = storage.load_stored_form(db, "rferl.org", 101)
+    db.execute("UPDATE posts SET content_hash = ? WHERE id = 101", [storage.content_hash(form, version=1)])
+    assert save(db, make_post(101), T2) == "unchanged"
+    assert db["revisions"].count == 0
+    assert post_row(db)["content_hash"] == storage.content_hash(form) and post_row(db)["last_seen_at"] == T2
+
+
+def test_an_empty_new_field_leaves_the_hash_as_it_was():
+    from crawler.storage.writes import content_hash
+
+    form = storage.stored_form(make_post(101))
+    assert content_hash(dict(form, new_field=None)) == content_hash(form) == content_hash(dict(form, other=[]))
+    assert content_hash(dict(form, new_field="x")) != content_hash(form)
+    assert content_hash(dict(reversed(list(form.items())))) == content_hash(form)  # by name, not by order
+
+
+def test_a_field_the_stored_version_did_not_cover_is_the_parsers_news(db, monkeypatch):
+    from crawler.storage import writes
+
+    # As if version 1 had not hashed the dateline: a post stored then, and a parser that reads it now.
+    older_fields = tuple(name for name in writes._POSTS.hashed_by_version[2] if name != "dateline")
+    monkeypatch.setitem(writes._POSTS.hashed_by_version, 1, older_fields)
+    save(db, make_post(101, dateline=None), T1)
+    form = storage.load_stored_form(db, "rferl.org", 101)
+    db.execute("UPDATE posts SET content_hash = ? WHERE id = 101", [storage.content_hash(form, version=1)])
+    assert save(db, make_post(101, dateline="MOSUL"), T2) == "updated"
+    [revision] = db.query("SELECT changed_fields, cause FROM revisions")
+    assert revision == {"changed_fields": '["dateline"]', "cause": "parser"}
+    # A field the stored version covered that changed too: the site's edit.
+    save(db, make_post(102, dateline=None), T1)
+    form = storage.load_stored_form(db, "rferl.org", 102)
+    db.execute("UPDATE posts SET content_hash = ? WHERE id = 102", [storage.content_hash(form, version=1)])
+    save(db, make_post(102, dateline="MOSUL", title="Edited"), T2)
+    [revision] = db.query("SELECT changed_fields, cause FROM revisions WHERE post_id = 102")
+    assert revision == {"changed_fields": '["dateline", "title"]', "cause": "site"}

@@ -32,7 +32,7 @@ from pathlib import Path
 import sqlite_utils
 
 from .schema import FAILURE_KEYS, LIVE_ENTRY_COLUMNS, POST_COLUMNS, StorageError
-from .writes import load_stored_form, search_index_problems
+from .writes import changed_fields, hash_version, load_stored_form, search_index_problems
 
 _CHILDREN = ("images", "links", "embeds")
 _ENTRY_CONTENT = ("published_at", "headline", "body_text", "body_html", "links", "images", "url")
@@ -245,7 +245,13 @@ def _merge_shared_posts(db: sqlite_utils.Database, source: sqlite_utils.Database
     for site, post_id in differing:
         theirs = dict(zip(columns, conn.execute(select.format("src"), [site, post_id]).fetchone()))
         mine = dict(zip(columns, conn.execute(select.format("main"), [site, post_id]).fetchone()))
-        if theirs["content_hash"] == mine["content_hash"]:
+        same = theirs["content_hash"] == mine["content_hash"]
+        forms = None
+        if not same and hash_version(theirs["content_hash"]) != hash_version(mine["content_hash"]):
+            # Hashes of two versions: the content decides.
+            forms = load_stored_form(source, site, post_id), load_stored_form(db, site, post_id)
+            same = not changed_fields(*forms)
+        if same:
             update = _seen_dates(mine, theirs)
             changed = {k: v for k, v in update.items() if mine.get(k) != v}
             if changed:
@@ -258,7 +264,7 @@ def _merge_shared_posts(db: sqlite_utils.Database, source: sqlite_utils.Database
                 counts["posts_unchanged"] += 1
             continue
         counts["posts_updated"] += 1
-        their_form, my_form = load_stored_form(source, site, post_id), load_stored_form(db, site, post_id)
+        their_form, my_form = forms or (load_stored_form(source, site, post_id), load_stored_form(db, site, post_id))
         order = lambda row: (row.get("last_changed_at") or "", row.get("last_seen_at") or "")  # noqa: E731
         if order(theirs) > order(mine):
             _revision(conn, site=site, post_id=post_id, entry_id=None, older=mine, older_form=my_form, newer_form=their_form,
@@ -309,7 +315,7 @@ def _merge_entries(conn, counts: Counter) -> None:
         theirs = dict(zip(columns, conn.execute(select.format("src"), ids).fetchone()))
         mine = dict(zip(columns, conn.execute(select.format("main"), ids).fetchone()))
         first = min(filter(None, [mine["first_seen_at"], theirs["first_seen_at"]]), default=None)
-        if theirs["content_hash"] != mine["content_hash"]:
+        if theirs["content_hash"] != mine["content_hash"] and changed_fields(_entry_form(theirs), _entry_form(mine)):
             newer, older = (theirs, mine) if (theirs["last_seen_at"] or "") > (mine["last_seen_at"] or "") else (mine, theirs)
             _revision(conn, site=site, post_id=post_id, entry_id=entry_id, older=dict(older, last_changed_at=older["first_seen_at"]),
                       older_form=_entry_form(older), newer_form=_entry_form(newer), recorded_at=newer["last_seen_at"], counts=counts)

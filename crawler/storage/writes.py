@@ -9,7 +9,7 @@ import json
 import sqlite3
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, is_dataclass
+from dataclasses import dataclass, field, is_dataclass
 from functools import cached_property
 from typing import Any, Callable, Iterator
 
@@ -73,9 +73,40 @@ def load_stored_form(db: sqlite_utils.Database, site: str, post_id: int) -> dict
     return form
 
 
-def content_hash(form: dict) -> str:
-    # stored_form builds its keys in one fixed order, so no sorting is needed.
-    return hashlib.sha256(json.dumps(form, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
+# The change hash, versioned. A stored hash says which version made it (``2:<hex>``; a hash
+# without a version is version 1, the form archives had before versions), and so which
+# fields it covered. Version 1 hashed every field in the field list's order, empty or
+# not: a field added to ``Post`` changed every post's hash. Version 2 hashes the fields
+# that have a value, by name: a new field that is empty leaves the hash as it was.
+HASH_VERSION = 2
+_EMPTY = (None, "", [], {})
+
+
+def _is_empty(value: Any) -> bool:
+    return any(value is empty or (type(value) is type(empty) and value == empty) for empty in _EMPTY)
+
+
+def content_hash(form: dict, version: int = HASH_VERSION) -> str:
+    """The hash of a record's content (``stored_form``'s shape), as ``<version>:<hex>``
+    (version 1: the bare hex of every field in order, as archives had it before versions)."""
+    if version == 1:
+        return hashlib.sha256(json.dumps(form, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
+    kept = {name: value for name, value in form.items() if not _is_empty(value)}
+    digest = hashlib.sha256(json.dumps(kept, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+    return f"{version}:{digest.hexdigest()}"
+
+
+def hash_version(stored_hash: str | None) -> int:
+    """The version of a stored hash (1 for a hash without one)."""
+    head, colon, _ = (stored_hash or "").partition(":")
+    return int(head) if colon and head.isdigit() else 1
+
+
+def changed_fields(form: dict, old: dict) -> list[str]:
+    """The fields whose value differs between two forms (an empty value is no value)."""
+    return sorted(
+        name for name in form if form[name] != old.get(name) and not (_is_empty(form[name]) and _is_empty(old.get(name)))
+    )
 
 
 def _upsert_sql(table: str, columns: list[str], key: tuple[str, ...]) -> str:
@@ -182,6 +213,9 @@ class _Versioned:
     since: str  # a revision's first_seen_at: when the version it keeps first stood
     touch: tuple[str, ...] = ()  # columns refreshed when the content is unchanged
     has_capture: bool = False  # versions name the WARC capture they were read from
+    # The fields each hash version covered (a field a version did not cover that now has
+    # a value is the parser's news, not the site's edit).
+    hashed_by_version: dict = field(default_factory=dict)
 
     @cached_property
     def where(self) -> str:
@@ -192,13 +226,16 @@ class _Versioned:
         return _upsert_sql(self.table, list(self.columns), self.key)
 
 
+_ENTRY_FIELDS = ("published_at", "headline", "body_text", "body_html", "links", "images", "url")
+_ENTRY_LISTS = ("links", "images")
+_POST_FORM = tuple(_HASHED_FIELDS)
 _POSTS = _Versioned(
     "posts", ("site", "id"), tuple(POST_COLUMNS), "posts_fts", SEARCHABLE_FIELDS, since="last_changed_at",
-    touch=("etag", "last_modified"), has_capture=True,
+    touch=("etag", "last_modified"), has_capture=True, hashed_by_version={1: _POST_FORM, 2: _POST_FORM},
 )
 _ENTRIES = _Versioned(
     "live_entries", ("site", "post_id", "entry_id"), tuple(LIVE_ENTRY_COLUMNS), "live_entries_fts", ("headline", "body_text"),
-    since="first_seen_at",
+    since="first_seen_at", hashed_by_version={1: _ENTRY_FIELDS, 2: _ENTRY_FIELDS},
 )
 
 
@@ -213,25 +250,35 @@ def _write_version(
     the stored version in the same shape (called only when the content changed); ``row``
     is what the table stores. The full-text row follows the content. ``cause`` says who
     changed a version: ``site`` (an edit) or ``parser`` (a re-extraction of the same capture).
+
+    A stored hash of another version than today's is no change by itself: the stored
+    fields are compared, and equal ones leave the record ``unchanged`` (its hash brought to
+    today's version). Fields the stored hash's version did not cover that now have a value
+    are the parser's news: alone, they are a revision with ``cause = 'parser'``.
     """
     digest = content_hash(form)
     capture = ", capture_id" if record.has_capture else ", NULL"
     previous = conn.execute(
         f"SELECT content_hash, {record.since}, last_seen_at, first_seen_at{capture} FROM {record.table} WHERE {record.where}", key
     ).fetchone()
-    if previous is not None and previous[0] == digest:
+    old = stored() if previous is not None and previous[0] != digest else None
+    changed = changed_fields(form, old) if old is not None else []
+    if previous is not None and not changed:
         sets = ["last_seen_at = max(coalesce(last_seen_at, ''), ?)", *(f"{name} = ?" for name in record.touch)]
         values = [now, *(row[name] for name in record.touch)]
+        if previous[0] != digest:
+            sets.append("content_hash = ?")  # the same content under another version's hash
+            values.append(digest)
         if "removed_at" in record.columns:
             # Seen again after its removal: back. A re-extraction of an older page leaves it removed.
             sets.append("removed_at = CASE WHEN removed_at > ? THEN removed_at ELSE NULL END")
             values.append(now)
         conn.execute(f"UPDATE {record.table} SET {', '.join(sets)} WHERE {record.where}", [*values, *key])
         return "unchanged"
-    old = None
     if previous is not None:
-        old = stored()
-        changed = sorted(name for name in form if form[name] != old.get(name))
+        covered = record.hashed_by_version.get(hash_version(previous[0]), ())
+        if all(name not in covered for name in changed):
+            cause = "parser"  # only fields the stored version did not know of
         conn.execute(
             "INSERT INTO revisions (site, post_id, entry_id, first_seen_at, last_seen_at, recorded_at, changed_fields, "
             "old_values, content_hash, capture_id, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -298,10 +345,6 @@ def save_post(db: sqlite_utils.Database, item: Any, now: str, failures_pending: 
                 [[*key, value] for value in form[name]],
             )
     return outcome
-
-
-_ENTRY_FIELDS = ("published_at", "headline", "body_text", "body_html", "links", "images", "url")
-_ENTRY_LISTS = ("links", "images")
 
 
 def save_entry(db: sqlite_utils.Database, item: Any, now: str, cause: str = "site") -> str:
