@@ -38,6 +38,7 @@ def audit_run(blog: BlogFacts, via: str, stats: dict, reason: str) -> tuple[str 
         ("index_posts_only_in_json_ld", "index posts only in the page's JSON-LD ItemList"),
         ("live_entries_only_in_json_ld", "live blog entries only in the JSON-LD"),
         ("live_entries_only_in_html", "live blog entries missing from the JSON-LD"),
+        ("post_dates_disagreeing", "posts whose date signals (JSON-LD, <time>, meta, dateline) disagree (the JSON-LD's date is kept)"),
         ("posts_body_from_json_ld", "posts whose body was read from the JSON-LD (the markup had much less)"),
         ("pages_naming_another_post", "pages named another post or site as their own (stored as the post asked for; see identity_mismatches)"),
     ):

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from ..dates import to_utc_iso
+from ..dates import date_signal, reconcile_dates, visible_date_signal
 from ..items import EXTRACTED_FIELDS, Embed, Image, Link, Post
 from ..text import clean_text, join_paragraphs, split_keywords, word_count
 from ..urls import absolute_url, article_id_from_url, canonical_post_url, site_key, zone_id_from_url
 from .body import BodyWalker, sanitize_html
 from .document import Document, attr, classes, text_of
+
+# Meta tags that carry a post's dates, where a page has them.
+_PUBLISHED_META = ("article:published_time", "og:published_time", "pubdate", "publishdate", "dc.date.issued", "dcterms.created")
+_MODIFIED_META = ("article:modified_time", "og:updated_time", "dc.date.modified", "dcterms.modified")
 
 # A JSON-LD body this much longer than the extracted one means the extraction missed text.
 LD_BODY_MIN_EXTRA_WORDS = 50
@@ -110,9 +114,39 @@ class PostPage:
             names = [clean_text(self.doc.meta.get("author"))]
         return list(dict.fromkeys(n for n in names if n))
 
+    # --- dates: every signal read, the most precise one that agrees kept ------------------
+    def _ld_date_signals(self, key: str) -> list:
+        """``key`` of every JSON-LD object that has it: the article's first, then the others'."""
+        objects = self.doc.ld_articles + [obj for obj in self.doc.ld_objects if obj not in self.doc.ld_articles]
+        return [date_signal("json-ld", obj.get(key)) for obj in objects if isinstance(obj.get(key), str)]
+
+    def _meta_date_signals(self, names: tuple[str, ...]) -> list:
+        meta = self.doc.meta
+        return [date_signal("meta", meta[name]) for name in names if meta.get(name)]
+
+    @cached_property
+    def _published(self) -> tuple[str | None, int]:
+        time_signal = date_signal("time", attr(self._time, "datetime"))
+        zone = time_signal.moment.tzinfo if time_signal is not None else None
+        return reconcile_dates([
+            *self._ld_date_signals("datePublished"),
+            time_signal,
+            *self._meta_date_signals(_PUBLISHED_META),
+            visible_date_signal(text_of(self._time), zone) if self._time is not None else None,
+        ])
+
+    @cached_property
+    def _updated(self) -> tuple[str | None, int]:
+        return reconcile_dates([*self._ld_date_signals("dateModified"), *self._meta_date_signals(_MODIFIED_META)])
+
+    @cached_property
+    def date_disagreements(self) -> int:
+        """Date signals of the page that disagree with the date kept (published and updated)."""
+        return self._published[1] + self._updated[1]
+
     @cached_property
     def published_at(self) -> str | None:
-        return to_utc_iso(self.doc.ld_value("datePublished")) or to_utc_iso(attr(self._time, "datetime"))
+        return self._published[0]
 
     @cached_property
     def _time(self):
@@ -122,7 +156,7 @@ class PostPage:
 
     @cached_property
     def updated_at(self) -> str | None:
-        return to_utc_iso(self.doc.ld_value("dateModified")) or self.published_at
+        return self._updated[0] or self.published_at
 
     @cached_property
     def tags(self) -> list[str]:

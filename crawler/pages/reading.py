@@ -50,6 +50,7 @@ class PostReading:
     body_from_ld: bool
     mismatched_claims: list[tuple[str, str]]
     live: LiveReading
+    date_disagreements: int = 0  # date signals of the page that disagree with the dates kept
 
 
 def read_post(url: str, html: str) -> PostReading:
@@ -66,6 +67,7 @@ def read_post(url: str, html: str) -> PostReading:
         body_from_ld=page.body_from_ld,
         mismatched_claims=list(page.mismatched_claims),
         live=LiveReading.of(LiveBlogPage(page)),
+        date_disagreements=page.date_disagreements,
     )
 
 

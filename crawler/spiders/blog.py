@@ -376,6 +376,10 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
                 yield IdentityMismatch(
                     site=post.site, post_id=post.id, claimed_by=claimed_by, claimed_url=claimed_url, fetched_url=response.url
                 )
+        if reading.date_disagreements:
+            self.count(blog, "audit/post_dates_disagreeing")
+            self.logger.info("post %s: %d of its date signals disagree with its JSON-LD; the JSON-LD's date is stored",
+                             response.url, reading.date_disagreements)
         if reading.body_from_ld:
             self.count(blog, "audit/posts_body_from_json_ld")
             self.logger.warning(
