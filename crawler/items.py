@@ -120,6 +120,7 @@ class BlogListing:
     post_id: int
     blog_site: str
     zone: int
+    seen_at: str | None = None  # when the page that listed it was fetched (its WARC-Date)
 
 
 @dataclass

@@ -200,7 +200,9 @@ class SQLitePipeline:
 
     def _save(self, item, now: str) -> str:
         if isinstance(item, BlogListing):
-            storage.record_listing(self.db, site=item.site, post_id=item.post_id, blog_site=item.blog_site, zone=item.zone, now=now)
+            storage.record_listing(
+                self.db, site=item.site, post_id=item.post_id, blog_site=item.blog_site, zone=item.zone, now=item.seen_at or now
+            )
             return "listed"
         if isinstance(item, LiveEntry):
             return "entry_" + storage.save_entry(self.db, item, item.fetched_at or now, self.cause)

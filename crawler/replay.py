@@ -199,6 +199,37 @@ def _newer(current: Stored | None, candidate: Stored) -> Stored:
     return current
 
 
+_DESCRIBED_BLOGS = re.compile(r"^crawl of (.+) \(mode \w+\)$")
+
+
+def blogs_named(files: list[Path]) -> list[tuple[str, Path]]:
+    """The blog index URLs the files' ``warcinfo`` records name as their runs' blogs (the
+    ``pangea-blogs`` field, or the description of files written before it), each once, in
+    the order of the files; with the file that named each. Only each file's first record
+    is read."""
+    named: dict[str, Path] = {}
+    for path in files:
+        try:
+            with path.open("rb") as stream, contextlib.redirect_stderr(io.StringIO()):
+                record = next(iter(ArchiveIterator(stream)), None)
+                if record is None or record.rec_type != "warcinfo":
+                    continue
+                fields = {}
+                for line in record.content_stream().read(65536).decode("utf-8", "replace").splitlines():
+                    name, colon, value = line.partition(":")
+                    if colon:
+                        fields.setdefault(name.strip().lower(), value.strip())
+        except Exception:  # noqa: BLE001 - a damaged file is the index's to report, with its line
+            continue
+        urls = fields.get("pangea-blogs", "").split()
+        if not urls:
+            described = _DESCRIBED_BLOGS.match(fields.get("description", ""))
+            urls = [part.strip() for part in described.group(1).split(", ")] if described else []
+        for url in urls:
+            named.setdefault(url, path)
+    return list(named.items())
+
+
 def replay_index(crawler) -> WarcIndex:
     """The run's WARC index, read once (the handler and the spider share it)."""
     index = getattr(crawler, "_pangea_warc_index", None)

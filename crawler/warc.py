@@ -193,6 +193,9 @@ class WarcMiddleware:
                 ),
                 "robots": "obey",
             }
+            if self.facts is not None and self.facts.blogs:
+                # The run's blogs, one field: a rebuild from these files alone knows what to walk.
+                info["pangea-blogs"] = " ".join(blog.start_url for blog in self.facts.blogs)
             self.files = WarcFiles(self.directory, stem, self.max_bytes, info)
         return self.files
 

@@ -74,7 +74,7 @@ def copy_archive(source: Path, target: Path) -> Path:
 
 # Tables (and columns) that describe a run rather than what the site served: a rebuild
 # from WARC files has its own.
-RUN_TABLES = {"crawl_runs", "_sqlite_migrations"}
+RUN_TABLES = {"crawl_runs", "crawl_run_blogs", "_sqlite_migrations"}
 RUN_COLUMNS = {"blogs": {"last_run_at", "index_complete_at"}, "live_blogs": {"last_seen_at", "walk_complete_at"},
                "revisions": {"id"}}
 

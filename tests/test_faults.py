@@ -220,6 +220,25 @@ def _half_written(db_path: Path, site) -> list[int]:
     return bad
 
 
+def _wait_for_posts(db_path, count: int, process, seconds: float) -> bool:
+    """Wait until the archive holds ``count`` posts (read-only, beside the crawl that writes
+    it); False when ``seconds`` pass or the crawl ends first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        if db_path.exists():
+            try:
+                conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1)
+                try:
+                    if conn.execute("SELECT count(*) FROM posts").fetchone()[0] >= count:
+                        return True
+                finally:
+                    conn.close()
+            except sqlite3.OperationalError:
+                pass  # no posts table yet, or the schema being made
+        time.sleep(0.02)
+    return False
+
+
 def test_kill_9_at_ten_moments_then_one_run_completes_the_archive(tmp_path):
     db_path = tmp_path / "killed.db"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -228,9 +247,17 @@ def test_kill_9_at_ten_moments_then_one_run_completes_the_archive(tmp_path):
             replica.index_url, db_path, "-s", "CONCURRENT_REQUESTS=2", "-s", "STORE_BATCH_SIZE=5", "-s", "DOWNLOAD_DELAY=0.01"
         )
         stored_after_kill = []
+        stored = 0
         for moment in range(10):
             process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(0.8 + 0.15 * moment)
+            # Kill once this run has stored some posts (3 to 15 more, by the moment): the
+            # state it needs, waited for with a bound, whatever the machine's speed. Batches
+            # of 5 go on being written meanwhile, so kills land between and inside them.
+            target = stored + 3 + (moment % 4) * 4
+            if not _wait_for_posts(db_path, target, process, seconds=90):
+                process.send_signal(signal.SIGKILL)
+                process.wait(timeout=10)
+                pytest.fail(f"kill {moment}: the crawl stored fewer than {target} posts in 90 s")
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=10)
             if not db_path.exists():
@@ -250,8 +277,10 @@ def test_kill_9_at_ten_moments_then_one_run_completes_the_archive(tmp_path):
             assert search_index_problems(db_path) == []  # the full-text index holds exactly the stored posts
             assert _half_written(db_path, replica.site) == []
             stored_after_kill.append(posts)
-        # Most kills land on a live crawl, some in the middle of writing posts.
-        assert len(stored_after_kill) >= 6 and any(0 < n < 150 for n in stored_after_kill), stored_after_kill
+            stored = posts
+        # Every kill landed on a live crawl that had stored posts and had more to store.
+        assert len(stored_after_kill) == 10 and all(0 < n < 150 for n in stored_after_kill), stored_after_kill
+        assert stored_after_kill == sorted(stored_after_kill), stored_after_kill  # nothing stored was lost
         final = run_crawl(replica.index_url, db_path)
         assert final.returncode == 0, final.stderr[-3000:]
         ids = [r["id"] for r in rows(db_path, "SELECT id FROM posts")]

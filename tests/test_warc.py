@@ -16,6 +16,7 @@ import pytest
 
 from crawler.replay import WarcIndex
 from devtools.replica import Replica
+from devtools.replica.content import SECOND_ZONE
 from devtools.replica_settings import crawl_command
 
 from .conftest import ROOT, archive_tables, captures_missing, rows, run_crawl, search_index_problems, warc_record_at
@@ -245,3 +246,57 @@ def test_reextract_without_warc_files_is_one_line(tmp_path):
     assert wrong.returncode == 2 and wrong.stderr.strip().splitlines() == [
         "error: -a warc=... names the WARC files of a re-extraction: give it with -a mode=reextract"
     ]
+
+
+def rebuild_alone(db_path: Path, *extra: str) -> subprocess.CompletedProcess:
+    """``scrapy crawl blog -a mode=reextract -a warc=DIR`` with no blog named: the files' own."""
+    command = [sys.executable, "-m", "scrapy", "crawl", "blog", "-a", "mode=reextract", "-s", f"SQLITE_PATH={db_path}", *extra]
+    return subprocess.run(command, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("blogs", ["one", "two"])
+def test_a_rebuild_from_warc_files_alone_needs_no_start_url(tmp_path, blogs):
+    """The files' warcinfo records name their runs' blogs: a rebuild into an empty archive
+    with no start_url walks each of them, and equals the crawled archive table by table."""
+    crawled, rebuilt = tmp_path / "crawled.db", tmp_path / "rebuilt.db"
+    with Replica(posts=30, seed=8, live_entries=12, second_blog=True) as replica:
+        second = f"{replica.base_url}/z/{SECOND_ZONE}"
+        start = second if blogs == "one" else f"{replica.index_url},{second}"
+        crawl = run_crawl(start, crawled)
+        assert crawl.returncode == 0, crawl.stderr[-3000:]
+    run = rebuild_alone(rebuilt, "-a", f"warc={warc_dir(crawled)}")
+    assert run.returncode == 0, run.stderr[-3000:]
+    tables = archive_tables(crawled)
+    assert tables == archive_tables(rebuilt)
+    assert {(r["site"], r["zone"]) for r in tables["blogs"]} == {("127.0.0.1", int(u.rsplit("/", 1)[1])) for u in start.split(",")}
+    [row] = rows(rebuilt, "SELECT mode, status, blogs FROM crawl_runs")
+    assert row == {"mode": "reextract", "status": "finished", "blogs": len(start.split(","))}
+    assert search_index_problems(rebuilt) == []
+    # A start_url given limits the rebuild to that blog.
+    limited = tmp_path / "limited.db"
+    only = reextract(second, limited, "-a", f"warc={warc_dir(crawled)}")
+    assert only.returncode == 0, only.stderr[-3000:]
+    assert {r["zone"] for r in rows(limited, "SELECT zone FROM blogs")} == {SECOND_ZONE}
+
+
+def test_warc_files_that_name_no_blog_or_a_bad_one_are_one_line(tmp_path):
+    from warcio.warcwriter import WARCWriter
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for name, info in (("a.warc.gz", {"software": "x"}), ("b.warc.gz", None)):
+        with open(folder / name, "wb") as stream:
+            writer = WARCWriter(stream, gzip=True)
+            if info:
+                writer.write_record(writer.create_warcinfo_record(name, info))
+    run = rebuild_alone(tmp_path / "rebuilt.db", "-a", f"warc={folder}")
+    assert run.returncode == 2 and run.stderr.strip().splitlines() == [
+        "error: the WARC files name no blog (their warcinfo records): give the blog with -a start_url=URL"
+    ]
+    with open(folder / "c.warc.gz", "wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        writer.write_record(writer.create_warcinfo_record("c.warc.gz", {"pangea-blogs": "file:///etc/passwd"}))
+    run = rebuild_alone(tmp_path / "rebuilt.db", "-a", f"warc={folder}")
+    [line] = run.stderr.strip().splitlines()
+    assert run.returncode == 2 and line.startswith(f"error: WARC file {folder / 'c.warc.gz'} names a blog that cannot be crawled:")
+    assert not (tmp_path / "rebuilt.db").exists()

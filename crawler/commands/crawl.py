@@ -19,9 +19,9 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.exceptions import UsageError
 
-from ..checks import BadInput, check_alert, check_archive_path
+from ..checks import BadInput, check_alert, check_archive_path, check_start_url
 from ..extensions import quiet_scrapy_dumps
-from ..replay import warc_files
+from ..replay import blogs_named, warc_files
 from ..run import parse_arguments
 from ..warc import default_warc_dir
 from ..storage import RunLock, StorageError
@@ -47,6 +47,9 @@ class Command(ScrapyCrawlCommand):
                 options.setdefault("item_classes", ["crawler.items.Post"])
             self.settings.set("FEEDS", feeds, priority="cmdline")
         try:
+            if opts.spargs.get("mode") == "reextract" and not {"start_url", "blogs"} & set(opts.spargs):
+                # A rebuild from WARC files alone: the blogs their runs crawled.
+                opts.spargs["start_url"] = self.blogs_of_warc_files(opts.spargs.get("warc", ""), self.settings.get("SQLITE_PATH"))
             arguments = parse_arguments(opts.spargs)
             check_alert(self.settings.get("ALERT_WEBHOOK_URL"), self.settings.get("ALERT_ON"))
             self.room_for_every_site(arguments)
@@ -74,16 +77,34 @@ class Command(ScrapyCrawlCommand):
         if wanted > settings.getint("CONCURRENT_REQUESTS") and settings.getpriority("CONCURRENT_REQUESTS") <= SETTINGS_PRIORITIES["project"]:
             settings.set("CONCURRENT_REQUESTS", wanted, priority="project")
 
-    def replay_from_warc(self, arguments, path) -> None:
-        """A re-extraction reads the WARC files (the archive's own unless ``-a warc=``
-        names others) through the replay handler: nothing goes to the network, and no
-        WARC file is written."""
-        given = [Path(p) for p in arguments.warc.split(",") if p.strip()] or [default_warc_dir(path)]
+    def warc_paths(self, warc: str, path) -> list[Path]:
+        """The WARC files or folders a re-extraction reads: ``-a warc=`` or the archive's own."""
+        given = [Path(p) for p in (warc or "").split(",") if p.strip()] or [default_warc_dir(path)]
         missing = [str(p) for p in given if not p.exists()]
         if missing:
             raise BadInput(f"no WARC files at {', '.join(missing)}: give them with -a warc=PATH (a file or a folder)")
         if not warc_files(given):
             raise BadInput(f"{', '.join(map(str, given))} holds no .warc.gz or .warc file")
+        return given
+
+    def blogs_of_warc_files(self, warc: str, path) -> str:
+        """The blogs the WARC files' runs crawled, as ``start_url``: each checked as any start
+        URL is (a file's word is input too)."""
+        named = blogs_named(warc_files(self.warc_paths(warc, path)))
+        if not named:
+            raise BadInput("the WARC files name no blog (their warcinfo records): give the blog with -a start_url=URL")
+        for url, source in named:
+            try:
+                check_start_url(url)
+            except BadInput as error:
+                raise BadInput(f"WARC file {source} names a blog that cannot be crawled: {error}") from None
+        return ",".join(url for url, _ in named)
+
+    def replay_from_warc(self, arguments, path) -> None:
+        """A re-extraction reads the WARC files (the archive's own unless ``-a warc=``
+        names others) through the replay handler: nothing goes to the network, and no
+        WARC file is written."""
+        given = self.warc_paths(arguments.warc, path)
         replay = "crawler.replay.WarcReplayHandler"
         for name, value in (
             ("DOWNLOAD_HANDLERS", {"http": replay, "https": replay}),

@@ -211,10 +211,10 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
             yield from self.give_up(response.request, reason)
 
     # --- callbacks ------------------------------------------------------------------------
-    def _posts_to_fetch(self, blog: BlogFacts, urls: list[str]) -> tuple[list, bool]:
+    def _posts_to_fetch(self, blog: BlogFacts, urls: list[str], seen_at: str | None = None) -> tuple[list, bool]:
         """Requests for the listed posts this run must fetch (and the blog listings of
         posts new to this blog that are stored or asked for by another blog), and whether
-        all were stored already."""
+        all were stored already. ``seen_at``: when the page that lists them was fetched."""
         listed = sort_listed_posts(
             urls, start_url=blog.start_url, state=blog.state, seen_ids=blog.seen_ids, listed_ids=blog.listed_ids, mode=self.mode
         )
@@ -222,9 +222,11 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
                             ("posts_skipped_stored", listed.skipped_stored)):
             self.count(blog, name, count)
         requests: list = [self.post_request(blog, url, post_id) for url, post_id in listed.to_fetch]
+        for request in requests:
+            request.meta["listed_at"] = seen_at  # when this blog's page listed it
         if blog.zone is not None:
             requests += [
-                BlogListing(site=site, post_id=post_id, blog_site=blog.site, zone=blog.zone)
+                BlogListing(site=site, post_id=post_id, blog_site=blog.site, zone=blog.zone, seen_at=seen_at)
                 for post_id, site in listed.newly_listed
             ]
         return requests, listed.all_stored
@@ -257,7 +259,7 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
                     url=response.url, kind="index", error="needs a browser (render=never)", site=blog.site, blog_zone=blog.zone
                 )
             else:
-                requests, _ = self._posts_to_fetch(blog, urls)
+                requests, _ = self._posts_to_fetch(blog, urls, response.meta.get("fetched_at"))
                 yield from requests
                 yield self.rendered_index_request(blog, response.url, list_paths)
                 return
@@ -278,7 +280,7 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
             # A page that "Load more" led to lists nothing: a fault of the moment, most likely.
             yield from self.retry_or_give_up(response, "index page lists no posts")
             return
-        requests, all_stored = self._posts_to_fetch(blog, urls)
+        requests, all_stored = self._posts_to_fetch(blog, urls, response.meta.get("fetched_at"))
         yield from requests
         if not page.next_page_url:
             # The end of the index, on evidence: the last page shows no way to load more.
@@ -346,6 +348,7 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
         the browser, or a failure."""
         blog = self.blog_of(response)
         post, live = reading.post, reading.live
+        listing = None  # the listing of a post by the blog that asked for it, when filed under another
         if post is None:
             self.count(blog, "post_pages_unreadable")
             yield from self.give_up(response.request, "not a post page")
@@ -358,14 +361,19 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
                 yield self.rendered_post_request(response.request)
             return
         blog.outstanding.pop(post_id, None)
-        if (self.via == "sitemap" or self.reextract) and post.zone != blog.zone:
-            # The sitemap lists the whole site, and a re-extraction reads every page the WARC
-            # files hold before any index: a post goes to the run's blog of its zone (the
-            # index walks that follow record it in every blog that lists it).
+        if post.zone != blog.zone:
+            # A post goes to the run's blog of its zone, whichever blog's page led to it
+            # first (which concurrency decides), so that a rebuild files it the same way;
+            # the blog that asked for it lists it. The sitemap lists the whole site, and a
+            # re-extraction reads every page the WARC files hold before any index: the
+            # index walks that follow record it in every blog that lists it.
             other = self.blogs.get((blog.site, post.zone))
             if other is None and self.via == "sitemap":
                 self.count(blog, "posts_of_other_zones")
                 return
+            if other is not None and not self.reextract and self.via != "sitemap" and blog.zone is not None:
+                listing = BlogListing(site=post.site, post_id=post.id, blog_site=blog.site, zone=blog.zone,
+                                      seen_at=response.meta.get("listed_at") or response.meta.get("fetched_at"))
             blog = other or blog
         blog.listed_ids.add(post_id)  # the post's own row records this blog: no listing of it needed
         if post.id != post_id:
@@ -394,6 +402,8 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
             post.etag = response.headers.get("ETag", b"").decode("latin-1") or None
             post.last_modified = response.headers.get("Last-Modified", b"").decode("latin-1") or None
         yield post
+        if listing is not None:
+            yield listing
         if live.is_live_blog:
             yield from self.live_entries(blog, live, post.fetched_at, url=response.url)
 

@@ -94,7 +94,7 @@ class FeedAndSitemapMixin:
             # The feed is this blog's whole walk: without a post, the blog failed.
             self.stop_blog(blog, f"feed {response.url} lists no posts")
             return
-        requests, _ = self._posts_to_fetch(blog, urls)
+        requests, _ = self._posts_to_fetch(blog, urls, response.meta.get("fetched_at"))
         yield from requests
 
     def parse_sitemap(self, response):
@@ -114,6 +114,6 @@ class FeedAndSitemapMixin:
                     )
             return
         self.count(blog, "sitemap_urls", len(locations))
-        requests, _ = self._posts_to_fetch(blog, locations)
+        requests, _ = self._posts_to_fetch(blog, locations, response.meta.get("fetched_at"))
         yield from requests
 

@@ -83,7 +83,7 @@ class RenderedIndexMixin:
             for item in self.give_up(response.request, "index page lists no posts, even in a browser"):
                 yield item
             return
-        requests, _ = self._posts_to_fetch(blog, index.post_urls)
+        requests, _ = self._posts_to_fetch(blog, index.post_urls, response.meta.get("fetched_at"))
         for request in requests:
             yield request
         if outcome == "ended":
