@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 
@@ -11,18 +13,25 @@ def to_utc_iso(value: str | None, assume_tz=timezone.utc) -> str | None:
     A value without an offset is read in ``assume_tz`` (UTC unless the caller knows the
     page's zone). Anything that is not a date gives None, never an exception.
     """
+    moment = _parse_iso(value)
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=assume_tz)
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _parse_iso(value) -> datetime | None:
+    """An ISO 8601 date and time (``Z`` for UTC too); None for anything else."""
     if not value or not isinstance(value, str):
         return None
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
-        moment = datetime.fromisoformat(text)
+        return datetime.fromisoformat(text)
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=assume_tz)
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
 
 def utc_now_iso() -> str:
@@ -40,8 +49,6 @@ def iso_to_warc_date(value: str) -> str:
 
 
 # --- a post's date from all its signals --------------------------------------------------
-import re  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
 
 DAY, CLOCK, ZONED = 0, 1, 2  # how precise a date signal is: a day, a time without zone, a time with its zone
 _DAY_ONLY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
@@ -78,12 +85,8 @@ def date_signal(source: str, value) -> DateSignal | None:
             return DateSignal(source, datetime(*(int(g) for g in day.groups())), DAY)
         except ValueError:
             return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+    moment = _parse_iso(value)
+    if moment is None:
         return None
     return DateSignal(source, moment, ZONED if moment.tzinfo is not None else CLOCK)
 

@@ -41,14 +41,19 @@ CHROMIUM_ARGS = [
 # button or ``role=button`` whose class or label says it loads more; outside navigation,
 # header and footer, and visible. The one found is marked, for Playwright to click.
 MORE_MARK = "data-pangea-load-more"
-FIND_LOAD_MORE = r"""() => {
+_FIND_CONTROL = r"""() => {
   const byClass = /show-?more|load-?more|load_more/i;
   const byLabel = /\b(load|show|view|see)\s+more\b/i;
   for (const old of document.querySelectorAll("[MARK]")) old.removeAttribute("MARK");
-  for (const el of document.querySelectorAll("[data-ajax-url], a, button, [role='button']")) {
-    if (el.closest("nav, header, footer, #navigation")) continue;
+  REGION
+  for (const el of region.querySelectorAll("[data-ajax-url], a, button, [role='button']")) {
+    if (el.closest("CHROME")) continue;
+    const href = el.getAttribute("href");
+    const isLink = el.tagName === "A" && href !== null;
+    const elsewhere = isLink && !href.startsWith("#") && !href.startsWith("javascript:");
+    if (SKIP) continue;
     const label = el.getAttribute("aria-label") || el.getAttribute("title") || "";
-    const plainText = (el.tagName !== "A" || !el.hasAttribute("href")) ? (el.textContent || "").slice(0, 80) : "";
+    const plainText = (TEXT) ? (el.textContent || "").slice(0, 80) : "";
     const isControl = el.hasAttribute("data-ajax-url") || byClass.test(el.getAttribute("class") || "")
       || byLabel.test(label) || byLabel.test(plainText);
     if (!isControl) continue;
@@ -58,38 +63,37 @@ FIND_LOAD_MORE = r"""() => {
     return true;
   }
   return false;
-}""".replace("MARK", MORE_MARK)
+}"""
+
+
+def _finder(region: str, chrome: str, skip: str, text: str) -> str:
+    """The script that finds and marks a visible control: ``region`` sets ``region`` (where
+    to look), ``chrome`` what it must not be inside, ``skip`` which elements are no control,
+    ``text`` for which ones the text counts as their label."""
+    script = _FIND_CONTROL
+    for name, value in (("REGION", region), ("CHROME", chrome), ("SKIP", skip), ("TEXT", text), ("MARK", MORE_MARK)):
+        script = script.replace(name, value)
+    return script
+
+
+FIND_LOAD_MORE = _finder("const region = document;", "nav, header, footer, #navigation", "false", "!isLink")
 LOAD_MORE = f"[{MORE_MARK}]"
 # A live blog's way to its older entries, by the rules ``LiveBlogPage.more_controls``
 # reads markup with: near the entry list (inside the element around the element that holds
 # every entry), a control whose class or label says it loads more, or that has a
 # ``data-ajax-url``; not a link to another page, and visible. Marked like the index's.
-FIND_LIVE_MORE = r"""() => {
-  const byClass = /show-?more|load-?more|load_more/i;
-  const byLabel = /\b(load|show|view|see)\s+more\b/i;
-  for (const old of document.querySelectorAll("[MARK]")) old.removeAttribute("MARK");
-  const content = document.querySelector("#content") || document.body;
+FIND_LIVE_MORE = _finder(
+    r"""const content = document.querySelector("#content") || document.body;
   const marks = [...content.querySelectorAll("[id^='lbi'], a[href*='lbi']")];
   if (!marks.length) return false;
   let common = marks[0];
   while (common && !marks.every((m) => common.contains(m))) common = common.parentElement;
   let region = (common && common.parentElement) || content;
-  if (marks.length === 1 && region.parentElement && region.parentElement !== document.body) region = region.parentElement;
-  for (const el of region.querySelectorAll("[data-ajax-url], a, button, [role='button']")) {
-    if (el.closest("nav, header, footer, aside, #navigation")) continue;
-    const href = el.getAttribute("href");
-    if (el.tagName === "A" && href && !href.startsWith("#") && !href.startsWith("javascript:")) continue;
-    const label = el.getAttribute("aria-label") || el.getAttribute("title") || "";
-    const isControl = el.hasAttribute("data-ajax-url") || byClass.test(el.getAttribute("class") || "")
-      || byLabel.test(label) || byLabel.test((el.textContent || "").slice(0, 80));
-    if (!isControl) continue;
-    const style = getComputedStyle(el);
-    if (style.display === "none" || style.visibility === "hidden" || !el.getClientRects().length) continue;
-    el.setAttribute("MARK", "1");
-    return true;
-  }
-  return false;
-}""".replace("MARK", MORE_MARK)
+  if (marks.length === 1 && region.parentElement && region.parentElement !== document.body) region = region.parentElement;""",
+    "nav, header, footer, aside, #navigation",
+    "elsewhere",
+    "true",
+)
 # Clicks on "Load more" in one page, at the most (an index of 12 posts a page and 5,000
 # posts needs about 420).
 MAX_LOAD_MORE_CLICKS = 2000

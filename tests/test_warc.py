@@ -254,14 +254,15 @@ def rebuild_alone(db_path: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("blogs", ["one", "two"])
-def test_a_rebuild_from_warc_files_alone_needs_no_start_url(tmp_path, blogs):
+@pytest.mark.parametrize("blogs, live_more", [("second", "link"), ("both", "link"), ("first", "script")])
+def test_a_rebuild_from_warc_files_alone_needs_no_start_url(tmp_path, blogs, live_more):
     """The files' warcinfo records name their runs' blogs: a rebuild into an empty archive
-    with no start_url walks each of them, and equals the crawled archive table by table."""
+    with no start_url walks each of them, and equals the crawled archive table by table
+    (a live blog whose older entries a browser clicked in too: from the DOM kept)."""
     crawled, rebuilt = tmp_path / "crawled.db", tmp_path / "rebuilt.db"
-    with Replica(posts=30, seed=8, live_entries=12, second_blog=True) as replica:
+    with Replica(posts=30, seed=8, live_entries=25, second_blog=True, live_more=live_more) as replica:
         second = f"{replica.base_url}/z/{SECOND_ZONE}"
-        start = second if blogs == "one" else f"{replica.index_url},{second}"
+        start = {"second": second, "first": replica.index_url, "both": f"{replica.index_url},{second}"}[blogs]
         crawl = run_crawl(start, crawled)
         assert crawl.returncode == 0, crawl.stderr[-3000:]
     run = rebuild_alone(rebuilt, "-a", f"warc={warc_dir(crawled)}")
@@ -269,6 +270,9 @@ def test_a_rebuild_from_warc_files_alone_needs_no_start_url(tmp_path, blogs):
     tables = archive_tables(crawled)
     assert tables == archive_tables(rebuilt)
     assert {(r["site"], r["zone"]) for r in tables["blogs"]} == {("127.0.0.1", int(u.rsplit("/", 1)[1])) for u in start.split(",")}
+    live = tables["live_blogs"]
+    assert len(tables["live_entries"]) == (25 if live else 0) and all(r["entries"] == 25 for r in live)
+    assert live or blogs == "second"
     [row] = rows(rebuilt, "SELECT mode, status, blogs FROM crawl_runs")
     assert row == {"mode": "reextract", "status": "finished", "blogs": len(start.split(","))}
     assert search_index_problems(rebuilt) == []

@@ -45,7 +45,6 @@ from ..pages.reading import PostReading, read_post
 from ..rendering import page_pool, render_meta
 from ..run import BlogFacts, CrawlArguments, RunFacts, run_started
 from ..urls import canonical_post_url, on_host_of
-from ..warc import dom_read
 from .decisions import (
     INDEX_PRIORITY,
     POST_PRIORITY,
@@ -314,9 +313,9 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
                     html = await page.content()
                 finally:
                     await self.pages.release(response.request, page)
-                self.crawler.signals.send_catch_log(signal=dom_read, request=response.request, html=html)
-                if response.meta.get("warc_not_kept"):
-                    for item in self.give_up(response.request, "not kept: the WARC files cannot be written"):
+                not_kept = self.keep_dom(response, page, html)
+                if not_kept:
+                    for item in not_kept:
                         yield item
                     return
             else:

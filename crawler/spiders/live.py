@@ -20,7 +20,6 @@ from ..pages.reading import LiveReading, read_live_page
 from ..rendering import FIND_LIVE_MORE, load_everything, render_meta
 from ..run import LiveWalk
 from ..urls import entry_page_from_url, on_host_of
-from ..warc import dom_read
 from .decisions import POST_PRIORITY, older_live_page_needed
 
 
@@ -143,12 +142,11 @@ class LiveBlogMixin:
         finally:
             if page is not None:
                 await self.pages.release(response.request, page, reuse=False)
-        if page is not None:
-            self.crawler.signals.send_catch_log(signal=dom_read, request=response.request, html=html)
-            if response.meta.get("warc_not_kept"):
-                for item in self.give_up(response.request, "not kept: the WARC files cannot be written"):
-                    yield item
-                return
+        not_kept = self.keep_dom(response, page, html)
+        if not_kept:
+            for item in not_kept:
+                yield item
+            return
         live = read_live_page(response.url, html)
         if not live.entries:
             for item in self.give_up(response.request, "live blog page lists no entries, even in a browser"):

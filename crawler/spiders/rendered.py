@@ -26,6 +26,17 @@ class RenderedIndexMixin:
             dont_filter=True,
         )
 
+    def keep_dom(self, response, page, html: str) -> list:
+        """A page read in the browser: the DOM read goes to the WARC files. Returns what
+        gives the page up when they cannot be written (nothing is stored without its
+        capture), else nothing."""
+        if page is None:
+            return []  # a re-extraction: the DOM is the one kept then
+        self.crawler.signals.send_catch_log(signal=dom_read, request=response.request, html=html)
+        if response.meta.get("warc_not_kept"):
+            return list(self.give_up(response.request, "not kept: the WARC files cannot be written"))
+        return []
+
     async def parse_rendered_index(self, response, list_paths: tuple | None = None):
         """An index page in the browser. A "Load more" that is a link is followed like any
         index page; one that only a script can follow is clicked until the list ends, or
@@ -61,12 +72,11 @@ class RenderedIndexMixin:
         finally:
             if page is not None:
                 await self.pages.release(response.request, page, reuse=False)  # a long list: not kept
-        if page is not None:
-            self.crawler.signals.send_catch_log(signal=dom_read, request=response.request, html=html)
-            if response.meta.get("warc_not_kept"):
-                for item in self.give_up(response.request, "not kept: the WARC files cannot be written"):
-                    yield item
-                return
+        not_kept = self.keep_dom(response, page, html)
+        if not_kept:
+            for item in not_kept:
+                yield item
+            return
         if not clicking:
             for item in self.follow_index(response, index, list_paths):
                 yield item
