@@ -22,6 +22,8 @@ from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.http import Headers, HtmlResponse
 from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.limitreader import LimitReader
 
 from .dates import warc_date_to_iso
 from .warc import Capture, capture_written
@@ -64,13 +66,46 @@ def warc_files(paths: list[Path]) -> list[Path]:
     return found
 
 
+def _unread(stream) -> int:
+    """The bytes a record declared and its file did not hold (warcio reads a record through a
+    ``LimitReader`` of its declared length, which keeps what is left to read)."""
+    for _ in range(4):
+        if isinstance(stream, LimitReader):
+            return stream.limit
+        stream = getattr(stream, "stream", None)
+    return 0
+
+
+class RefusedRecord(Exception):
+    """A record the re-extraction does not use, whatever else the file holds."""
+
+
+def _first_line_of(error: Exception) -> str:
+    """What an error says, in one line, never quoting a file that is not a WARC file
+    (warcio's message for one shows its first line)."""
+    if isinstance(error, ArchiveLoadFailed):
+        return "not a WARC file"
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return text if "first line" not in text.lower() else "not a WARC file"
+
+
 class WarcIndex:
-    def __init__(self, paths: list[Path]):
-        self.files = warc_files(paths)
+    def __init__(self, paths: list[Path], max_size: int = 0):
+        """``max_size``: the most bytes a record's payload may hold (the crawl's
+        ``DOWNLOAD_MAXSIZE``; 0 for no limit)."""
+        self.files = []
+        self.problems: list[str] = []
+        for path in warc_files(paths):
+            if path.is_symlink() and path.resolve().parent != path.parent.resolve():
+                self.problems.append(f"{path}: a link to a file elsewhere; not read")
+                continue
+            self.files.append(path)
+        self.max_size = max_size
+        self.refused: list[str] = []  # one line for each record not used (limits, a record id twice)
+        ids: dict[str, Stored | None] = {}
         self.plain: dict[str, Stored] = {}
         self.rendered: dict[str, Stored] = {}
         self.captures: list[Capture] = []
-        self.problems: list[str] = []
         self.records = 0
         self.announced = False
         order = 0
@@ -94,9 +129,15 @@ class WarcIndex:
                         elif kind in PAYLOAD_TYPES and record.http_headers is not None:
                             status = int(record.http_headers.get_statuscode())
                             encoded = bool(record.http_headers.get_header("Content-Encoding"))
-                        # The offset is known now; the length once the iterator has passed the record.
-                        offset = records.get_record_offset()
+                        held = 0
+                        while True:  # the payload, counted as it inflates: never held whole
+                            chunk = record.raw_stream.read(1 << 16)
+                            if not chunk:
+                                break
+                            held += len(chunk)
+                        # Offset and length, once the iterator has passed the record.
                         records.read_to_end(record)
+                        offset = records.get_record_offset()
                         length = records.get_record_length()
                         if warnings.getvalue():
                             raise DamagedRecord(f"before offset {offset}: {warnings.getvalue().strip().splitlines()[0]}")
@@ -119,6 +160,11 @@ class WarcIndex:
                             path, offset, length, headers.get_header("WARC-Record-ID"), kind, url,
                             headers.get_header("WARC-Date"), status, order, encoded,
                         )
+                        try:
+                            self._check_limits(record, stored, held, ids)
+                        except RefusedRecord as refused:
+                            self.refused.append(f"{path}: the record at offset {offset} ({url}) {refused}; not used")
+                            continue
                         self._keep(stored)
                         last = (offset, length, stored)
                         self.captures.append(
@@ -141,9 +187,26 @@ class WarcIndex:
                         read -= 1
                     raise DamagedRecord(f"the record at offset {last[0]} is cut short")
             except Exception as error:  # warcio and zlib raise many kinds for a damaged file
-                first = str(error).splitlines()[0] if str(error) else type(error).__name__
-                self.problems.append(f"{path}: damaged or truncated ({first}); the {read} records before it are used")
+                self.problems.append(f"{path}: damaged or truncated ({_first_line_of(error)}); the {read} records before it are used")
             self.records += read
+        self.damaged = len(self.problems)
+        self.problems.extend(self.refused)
+
+    def _check_limits(self, record, stored: Stored, held: int, ids: dict) -> None:
+        """The crawl's own limits on what a record holds: its payload's size (decompressed),
+        the length it declares against the bytes it holds, one record per record id."""
+        if self.max_size and held > self.max_size:
+            raise RefusedRecord(f"holds {held} bytes, more than the {self.max_size} a page may have (DOWNLOAD_MAXSIZE)")
+        short = _unread(record.raw_stream)
+        if short:
+            raise RefusedRecord(f"declares {record.length} bytes and holds {short} fewer")
+        if stored.record_id in ids:
+            earlier = ids[stored.record_id]
+            if earlier is not None:
+                self._forget(earlier)
+                ids[stored.record_id] = None
+            raise RefusedRecord(f"has the record id {stored.record_id} of another record (neither is used)")
+        ids[stored.record_id] = stored
 
     def _forget(self, stored: Stored) -> None:
         """Take back a record found damaged after it was kept."""
@@ -169,6 +232,8 @@ def load_stored(stored: Stored) -> tuple[int, list[tuple[str, str]], bytes]:
     with stored.path.open("rb") as stream:
         stream.seek(stored.offset)
         record = next(iter(ArchiveIterator(stream)))
+        if record.rec_headers.get_header("WARC-Record-ID") != stored.record_id:
+            raise RefusedRecord(f"the record at offset {stored.offset} of {stored.path.name} is not {stored.record_id}")
         body = record.raw_stream.read()
         if record.http_headers is None:  # a DOM read in the browser
             return 200, [("Content-Type", record.rec_headers.get_header("Content-Type") or "text/html")], body
@@ -235,11 +300,12 @@ def replay_index(crawler) -> WarcIndex:
     index = getattr(crawler, "_pangea_warc_index", None)
     if index is None:
         paths = [Path(p) for p in crawler.settings.getlist("WARC_REPLAY_PATHS")]
-        index = WarcIndex(paths)
+        index = WarcIndex(paths, max_size=crawler.settings.getint("DOWNLOAD_MAXSIZE"))
         for problem in index.problems:
             logger.error("WARC file %s", problem)
         crawler.stats.set_value("pangea/warc/replay_records", index.records)
-        crawler.stats.set_value("pangea/warc/damaged_files", len(index.problems))
+        crawler.stats.set_value("pangea/warc/damaged_files", index.damaged)
+        crawler.stats.set_value("pangea/warc/refused_records", len(index.refused))
         crawler._pangea_warc_index = index
     return index
 

@@ -181,6 +181,9 @@ class RunBook:
         if stats.get("pangea/warc/damaged_files"):
             # Each file already has its line; what they held after the damage is not read.
             messages.append(f"{stats['pangea/warc/damaged_files']} WARC files are damaged or truncated; their records after the damage were not read")
+        if stats.get("pangea/warc/refused_records"):
+            # Each record already has its line: over the crawl's limits, or a record id twice.
+            messages.append(f"{stats['pangea/warc/refused_records']} WARC records break the crawl's limits and were not used")
         failed_blogs = [row for row in blogs if row["status"] == "failed"]
         if failed_blogs and not single:
             logger.error(

@@ -668,6 +668,50 @@ def _rows_merge(result: dict) -> list[tuple[str, str, str]]:
     ]
 
 
+def bench_merge_runs(runs: int = 100_000) -> dict:
+    """``scrapy merge`` of a source of ``runs`` runs into a target of ``runs`` other runs
+    (a node's years of half-hourly runs): the runs are matched through an index."""
+    import sqlite3
+    import tempfile
+
+    from crawler import storage
+
+    from datetime import datetime, timedelta, timezone
+
+    start = datetime(2021, 1, 1, tzinfo=timezone.utc)
+
+    def archive(path: Path, offset: int) -> None:
+        """``runs`` half-hourly runs from ``offset`` half hours after the start."""
+        storage.open_db(path).close()
+        with sqlite3.connect(path) as conn:
+            conn.executemany(
+                "INSERT INTO crawl_runs (started_at, finished_at, status, mode, start_url) VALUES (?, ?, 'finished', 'incremental', ?)",
+                [((start + timedelta(minutes=30 * (offset + n))).isoformat(), (start + timedelta(minutes=30 * (offset + n) + 2)).isoformat(),
+                  "https://www.rferl.org/z/17257") for n in range(runs)],
+            )
+
+    with tempfile.TemporaryDirectory() as folder:
+        target, source = Path(folder) / "target.db", Path(folder) / "source.db"
+        archive(target, 0)
+        archive(source, runs)
+        command = [sys.executable, "-m", "scrapy", "merge", str(target), str(source)]
+        first = _run_measured(command)
+        if first["exit"] != 0:
+            raise SystemExit("bench: the merge failed:\n" + first["stderr"][-2000:])
+        again = _run_measured(command)
+        with sqlite3.connect(target) as conn:
+            total = conn.execute("SELECT count(*) FROM crawl_runs").fetchone()[0]
+    return {"merge_runs": {"runs": runs, "wall_s": round(first["wall"], 2), "again_s": round(again["wall"], 2), "total": total}}
+
+
+def _rows_merge_runs(result: dict) -> list[tuple[str, str, str]]:
+    m = result["merge_runs"]
+    return [
+        (f"scrapy merge: a source of {m['runs']:,} runs into a target of {m['runs']:,}", f"{m['wall_s']:.2f} s; merged again {m['again_s']:.2f} s",
+         f"{m['total']:,} runs after both (target: under 10 s)"),
+    ]
+
+
 PARTS = {
     "parse": (bench_parse, _rows_parse),
     "crawl": (bench_crawl, _rows_crawl),
@@ -678,6 +722,7 @@ PARTS = {
     "reextract": (bench_reextract, _rows_reextract),
     "network": (bench_network, _rows_network),
     "merge": (bench_merge, _rows_merge),
+    "merge-runs": (bench_merge_runs, _rows_merge_runs),
 }
 
 

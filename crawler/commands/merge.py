@@ -12,6 +12,7 @@ source that a crawl is still writing is refused (exit 2), never half-merged.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import sys
 from pathlib import Path
@@ -58,6 +59,7 @@ class Command(ScrapyCommand):
         if warc_dirs and len(warc_dirs) != len(sources):
             self.fail(EXIT_BAD_INPUT, f"--warc-dir was given {len(warc_dirs)} times for {len(sources)} sources: give one per source, or none")
         locks: list[RunLock] = []
+        created = not target.exists() and not default_warc_dir(target).exists()
         try:
             for source in sources:
                 if not source.is_file():
@@ -65,12 +67,14 @@ class Command(ScrapyCommand):
                 if target.exists() and source.resolve().samefile(target.resolve()):
                     self.fail(EXIT_BAD_INPUT, f"{source} is the target itself")
                 check_archive(source)
+                self.check_not_written(source)
             locks.append(RunLock(target).acquire())
             db = open_db(target)
         except StorageError as error:
             for lock in locks:
                 lock.release()
             self.fail(EXIT_BAD_INPUT, str(error))
+        merged = 0
         try:
             for number, source in enumerate(sources):
                 lock = RunLock(source)
@@ -78,6 +82,8 @@ class Command(ScrapyCommand):
                     lock.acquire()
                 except StorageError as error:
                     if "another crawl" in str(error):
+                        if created and not merged:
+                            self.remove_new_target(db, target)
                         self.fail(EXIT_BAD_INPUT, f"a crawl is writing {source}: merge it when the crawl is done")
                     # A read-only copy (from another machine): no crawl writes it here.
                 try:
@@ -86,9 +92,13 @@ class Command(ScrapyCommand):
                         source_warc_dir=warc_dirs[number] if warc_dirs else default_warc_dir(source),
                     )
                 except (StorageError, sqlite3.DatabaseError) as error:
+                    if created and not merged:
+                        self.remove_new_target(db, target)
+                        self.fail(EXIT_FAILED, f"cannot merge {source} into {target}: {error}; {target} was not made")
                     self.fail(EXIT_FAILED, f"cannot merge {source} into {target}: {error}; {target} is as it was before this source")
                 finally:
                     lock.release()
+                merged += 1
                 print(
                     f"merged {source}: posts {counts['posts_new']} new, {counts['posts_updated']} updated, "
                     f"{counts['posts_unchanged']} unchanged; {counts['revisions_new']} revisions, "
@@ -100,6 +110,26 @@ class Command(ScrapyCommand):
             db.close()
             for lock in locks:
                 lock.release()
+
+    @staticmethod
+    def check_not_written(source: Path) -> None:
+        """A source a crawl is writing is refused before anything is made."""
+        lock = RunLock(source)
+        try:
+            lock.acquire()
+        except StorageError as error:
+            if "another crawl" in str(error):
+                raise StorageError(f"a crawl is writing {source}: merge it when the crawl is done") from None
+            return  # a read-only copy: no crawl writes it here
+        lock.release()
+
+    @staticmethod
+    def remove_new_target(db, target: Path) -> None:
+        """A target this merge made and filled with nothing goes again (with its WARC folder, if made)."""
+        db.close()
+        for path in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+            path.unlink(missing_ok=True)
+        shutil.rmtree(default_warc_dir(target), ignore_errors=True)  # made by this merge, like the target
 
     def fail(self, status: int, message: str) -> None:
         print(f"error: {message}", file=sys.stderr)

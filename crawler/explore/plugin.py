@@ -91,6 +91,17 @@ def prepare_connection(conn):
     conn.create_function("fts_query", 1, fts_query, deterministic=True)
 
 
+def web_url(value) -> str | None:
+    """``value`` when it is an http or https URL, else None: the one check every URL from an
+    archive passes before it goes into an attribute (an archive from elsewhere may hold
+    ``javascript:`` or ``data:`` URLs; those are shown as text)."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    scheme = text.split(":", 1)[0].lower() if ":" in text else ""
+    return text if scheme in ("http", "https") and text[len(scheme) : len(scheme) + 3] == "://" else None
+
+
 def post_link(datasette, database: str, site, post_id) -> str:
     return datasette.urls.path(f"/-/post/{site}/{post_id}") + f"?database={database}"
 
@@ -212,6 +223,9 @@ async def reading_view(datasette, request):
         if found is not None:
             capture_url = datasette.urls.path("/-/capture") + "?" + urlencode({"database": name, "record": post["capture_id"]})
             capture_date = found["fetched_at"]
+    for item in (*images, *links, *embeds):
+        item["href"] = web_url(item.get("url"))
+    post["href"] = web_url(post.get("url"))
     lead = next((image for image in images if image["is_lead"]), None)
     context = {
         "database": name,
@@ -240,13 +254,25 @@ async def capture(datasette, request):
         return Response.text("No archive is open.", status=404)
     found = (await db.execute("SELECT * FROM captures WHERE record_id = ?", [record_id])).first()
     warc_dir = Path(f"{db.path}.warc")
-    if found is None or not (warc_dir / found["warc_file"]).is_file():
-        return Response.text(f"The capture {record_id} is not in {warc_dir}.", status=404)
+    missing = Response.text(f"The capture {record_id} is not in the archive's WARC files.", status=404)
+    if found is None:
+        return missing
+    from crawler.paths import UnsafePath, file_in
     from crawler.replay import Stored, load_stored
 
-    stored = Stored(warc_dir / found["warc_file"], found["offset"], found["length"], record_id, found["warc_type"],
-                    found["url"], found["fetched_at"], found["status"], 0)
-    status, headers, body = load_stored(stored)
+    try:
+        # The archive's word for where the capture is: a file of its WARC folder, or nothing.
+        path = file_in(warc_dir, found["warc_file"])
+        offset = int(found["offset"])
+    except (UnsafePath, TypeError, ValueError):
+        return missing
+    if not path.is_file() or offset < 0:
+        return missing
+    stored = Stored(path, offset, found["length"], record_id, found["warc_type"], found["url"], found["fetched_at"], found["status"], 0)
+    try:
+        status, headers, body = load_stored(stored)
+    except Exception:  # noqa: BLE001 - not a WARC record there: nothing of the file is shown
+        return missing
     if any(name.lower() == "content-encoding" for name, _ in headers):
         return Response.text("This capture is compressed; read it from the WARC file.", status=415)
     content_type = next((value for key, value in headers if key.lower() == "content-type"), "text/html")

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from ..paths import UnsafePath, file_in
 from .schema import FAILURE_KEYS, LIVE_ENTRY_COLUMNS, POST_COLUMNS, StorageError
 from .writes import changed_fields, hash_version, load_stored_form, search_index_problems
 
@@ -75,23 +76,46 @@ def _copy_warc_files(conn, source_dir: Path, target_dir: Path) -> dict[str, str]
     another file gets a new name. Returns the names that changed."""
     renamed: dict[str, str] = {}
     names = [row[0] for row in conn.execute("SELECT DISTINCT warc_file FROM src.captures WHERE warc_file IS NOT NULL")]
+    # What a merge killed in the middle of a copy left (the target is locked: no merge is copying now).
+    if target_dir.is_dir():
+        for leftover in target_dir.glob(".*.partial"):
+            leftover.unlink(missing_ok=True)
+    # Every name first: a source that names a file outside its folder brings nothing.
     for name in names:
-        source = source_dir / name
-        if not source.exists():
+        try:
+            file_in(source_dir, name)
+            file_in(target_dir, name)
+        except UnsafePath as error:
+            raise StorageError(f"its captures name a WARC file that is not in its folder: {error}") from None
+    for name in names:
+        source = file_in(source_dir, name)
+        if not source.is_file():
             continue  # the references stay; the files did not travel with the archive
         target_dir.mkdir(parents=True, exist_ok=True)
-        target, number = target_dir / name, 1
+        target, number = file_in(target_dir, name), 1
         while target.exists():
             if _same_file(source, target):
                 break
             stem, _, suffix = name.partition(".warc")
-            target = target_dir / f"{stem}-merged{number}.warc{suffix}"
+            target = file_in(target_dir, f"{stem}-merged{number}.warc{suffix}")
             number += 1
         if not target.exists():
-            shutil.copy2(source, target)
+            _copy_whole(source, target)
         if target.name != name:
             renamed[name] = target.name
     return renamed
+
+
+def _copy_whole(source: Path, target: Path) -> None:
+    """A copy made under a temporary name and renamed when whole: a merge killed or failing
+    in the middle (a full disk) leaves no partial file, and the next merge copies again."""
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        shutil.copy2(source, partial)
+        partial.replace(target)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise StorageError(f"cannot copy the WARC file {source.name} to {target.parent}: {error.strerror or error}") from None
 
 
 def _map_names(conn, table: str) -> None:
@@ -104,29 +128,36 @@ def _map_names(conn, table: str) -> None:
 
 
 def _map_runs(conn, counts: Counter) -> None:
-    """Source runs matched to the target's (same start, blogs and mode) or added."""
+    """Source runs matched to the target's (same start, blogs and mode) or added: set-wise,
+    each source run found through the target's index on ``started_at``, so that a merge
+    costs what it brings, not what the target's history holds."""
     columns = _shared_columns(conn, "crawl_runs", exclude=("id",))
+    names = ", ".join(f"[{c}]" for c in columns)
     conn.execute("DROP TABLE IF EXISTS temp.run_map")
     conn.execute("CREATE TEMP TABLE run_map (src_id INTEGER PRIMARY KEY, id INTEGER)")
-    for row in conn.execute(f"SELECT id, {', '.join(columns)} FROM src.crawl_runs ORDER BY id").fetchall():
-        values = dict(zip(columns, row[1:]))
-        match = conn.execute(
-            "SELECT id FROM main.crawl_runs WHERE started_at IS ? AND start_url IS ? AND mode IS ?",
-            [values.get("started_at"), values.get("start_url"), values.get("mode")],
-        ).fetchone()
-        if match is None:
-            run_id = conn.execute(
-                f"INSERT INTO main.crawl_runs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                [values[c] for c in columns],
-            ).lastrowid
-            counts["runs_new"] += 1
-        else:
-            run_id = match[0]
-            conn.execute(
-                f"UPDATE main.crawl_runs SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",
-                [*(values[c] for c in columns), run_id],
-            )
-        conn.execute("INSERT INTO temp.run_map VALUES (?, ?)", [row[0], run_id])
+    has = {c: c in columns for c in ("started_at", "start_url", "mode")}
+    same = " AND ".join(f"m.[{c}] IS s.[{c}]" for c, present in has.items() if present) or "0"
+    match = f"(SELECT m.id FROM main.crawl_runs m WHERE {same} ORDER BY m.id LIMIT 1)"
+    conn.execute(f"INSERT INTO temp.run_map (src_id, id) SELECT s.id, {match} FROM src.crawl_runs s")
+    conn.execute("CREATE INDEX temp.run_map_id ON run_map (id)")
+    # Matched runs take the source's record (a later sighting of the same run).
+    if columns:
+        conn.execute(
+            f"UPDATE main.crawl_runs SET ({names}) = (SELECT {', '.join('s.[' + c + ']' for c in columns)} FROM src.crawl_runs s "
+            "WHERE s.id = (SELECT max(r.src_id) FROM temp.run_map r WHERE r.id = crawl_runs.id)) "
+            "WHERE id IN (SELECT id FROM temp.run_map WHERE id IS NOT NULL)"
+        )
+    # The others are added, once each (two source runs of one start are one run), and mapped.
+    before = conn.execute("SELECT count(*) FROM main.crawl_runs").fetchone()[0]
+    group = ", ".join(f"e.[{c}]" for c, present in has.items() if present) or "e.id"
+    conn.execute(
+        f"INSERT INTO main.crawl_runs ({names}) SELECT {', '.join('s.[' + c + ']' for c in columns)} FROM src.crawl_runs s "
+        "WHERE s.id IN (SELECT min(e.id) FROM src.crawl_runs e JOIN temp.run_map q ON q.src_id = e.id WHERE q.id IS NULL "
+        f"GROUP BY {group}) ORDER BY s.id"
+    )
+    counts["runs_new"] += conn.execute("SELECT count(*) FROM main.crawl_runs").fetchone()[0] - before
+    conn.execute(f"UPDATE temp.run_map SET id = (SELECT m.id FROM src.crawl_runs s, main.crawl_runs m WHERE s.id = run_map.src_id AND {same} "
+                 "ORDER BY m.id LIMIT 1) WHERE id IS NULL")
 
 
 def _copy_runs_records(conn, renamed: dict[str, str]) -> None:
@@ -375,6 +406,28 @@ def _merge_small_tables(conn) -> None:
     })
 
 
+# Columns that hold URLs; a crawl stores http and https URLs only (``urls.absolute_url``).
+_URL_COLUMNS = (
+    ("posts", "url"), ("links", "url"), ("embeds", "url"), ("images", "url"), ("live_entries", "url"),
+    ("captures", "url"), ("failures", "url"), ("failures", "led_to"), ("identity_mismatches", "claimed_url"),
+    ("identity_mismatches", "fetched_url"),
+)
+
+
+def _check_urls(conn) -> None:
+    """A source whose URLs a crawl could never have stored (``javascript:``, ``data:``...) is
+    refused whole: it was not made by a crawl, and a reader would be shown its links."""
+    for table, column in _URL_COLUMNS:
+        if column not in _columns(conn, "src", table):
+            continue
+        found = conn.execute(
+            f"SELECT [{column}] FROM src.[{table}] WHERE [{column}] IS NOT NULL AND lower(substr([{column}], 1, 7)) <> 'http://' "
+            f"AND lower(substr([{column}], 1, 8)) <> 'https://' LIMIT 1"
+        ).fetchone()
+        if found is not None:
+            raise StorageError(f"its {table}.{column} holds {str(found[0])[:60]!r}, which no crawl stores (http and https URLs only)")
+
+
 def merge_archive(db: sqlite_utils.Database, source_path: Path, *, target_warc_dir: Path, source_warc_dir: Path) -> Counter:
     """Bring the archive at ``source_path`` into ``db`` (see the module's text); returns
     what it came to (posts new, updated, unchanged; revisions, entries and runs added)."""
@@ -383,6 +436,7 @@ def merge_archive(db: sqlite_utils.Database, source_path: Path, *, target_warc_d
     conn.execute("ATTACH DATABASE ? AS src", [str(source_path)])
     source = sqlite_utils.Database(str(source_path))
     try:
+        _check_urls(conn)
         renamed = _copy_warc_files(conn, source_warc_dir, target_warc_dir) if "captures" in source.table_names() else {}
         with db.atomic():
             for table in ("authors", "tags"):

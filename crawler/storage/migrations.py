@@ -151,3 +151,10 @@ def _failures_of_posts_by_post(db: sqlite_utils.Database) -> None:
             "last_failed_at = max(last_failed_at, excluded.last_failed_at)"
         )
     db.execute("DROP TABLE failures_old")
+
+
+@MIGRATIONS(name="0007_runs_found_by_their_start")
+def _runs_found_by_their_start(db: sqlite_utils.Database) -> None:
+    # A merge matches each source run to the target's by its start: through an index, a
+    # merge costs what it brings, not the target's years of half-hourly runs.
+    db.execute("CREATE INDEX IF NOT EXISTS crawl_runs_started_at ON crawl_runs (started_at)")

@@ -1,0 +1,83 @@
+"""WARC files are input: what a record holds is checked against the crawl's own limits
+before a re-extraction uses it, and no file outside the WARC folder is read or quoted."""
+
+import gzip
+import os
+import re
+from io import BytesIO
+from pathlib import Path
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from crawler.replay import WarcIndex
+
+MAX = 8 * 1024 * 1024
+URL = "http://127.0.0.1/a/slug/101.html"
+
+
+def record_bytes(url: str, body: bytes, *, gzip_it: bool = True, **warc_headers) -> bytes:
+    out = BytesIO()
+    writer = WARCWriter(out, gzip=gzip_it)
+    headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+    writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(body), length=len(body),
+                                                  http_headers=headers, warc_headers_dict=warc_headers))
+    return out.getvalue()
+
+
+def write(path: Path, *records: bytes) -> Path:
+    path.write_bytes(b"".join(records))
+    return path
+
+
+def test_a_gzip_bomb_record_is_refused_without_being_held_whole(tmp_path):
+    bomb = record_bytes(URL, b"<html>" + b"\0" * (64 * 1024 * 1024) + b"</html>")
+    assert len(bomb) < 200_000  # 64 MB inflated from a small file
+    write(tmp_path / "bomb.warc.gz", bomb, record_bytes("http://127.0.0.1/a/slug/102.html", b"<html>fine</html>"))
+    index = WarcIndex([tmp_path], max_size=MAX)
+    [line] = index.problems
+    assert "(http://127.0.0.1/a/slug/101.html) holds 67108877 bytes, more than the 8388608 a page may have" in line
+    assert URL not in index.plain and "http://127.0.0.1/a/slug/102.html" in index.plain
+    assert index.damaged == 0 and len(index.refused) == 1
+
+
+def test_a_record_that_declares_more_than_it_holds_is_refused(tmp_path):
+    body = b"<html>" + b"x" * 20_000 + b"</html>"
+    plain = record_bytes(URL, body, gzip_it=False)
+    length = re.search(rb"Content-Length: (\d+)\r\n", plain)
+    lying = plain.replace(length.group(0), b"Content-Length: 500000000\r\n", 1)
+    lying = re.sub(rb"WARC-(Block|Payload)-Digest: [^\r]*\r\n", b"", lying)  # no digest to catch it
+    write(tmp_path / "lying.warc.gz", gzip.compress(lying))
+    index = WarcIndex([tmp_path], max_size=MAX)
+    assert any("declares 500000000 bytes and holds" in line for line in index.problems), index.problems
+    assert URL not in index.plain
+
+
+def test_two_records_with_one_record_id_are_both_refused(tmp_path):
+    same = "<urn:uuid:00000000-0000-0000-0000-000000000001>"
+    write(tmp_path / "a.warc.gz", record_bytes(URL, b"<html>real</html>", **{"WARC-Record-ID": same}))
+    write(tmp_path / "b.warc.gz", record_bytes(URL, b"<html>forged</html>", **{"WARC-Record-ID": same}))
+    index = WarcIndex([tmp_path], max_size=MAX)
+    [line] = index.problems
+    assert f"has the record id {same} of another record (neither is used)" in line
+    assert URL not in index.plain and [c for c in index.captures if c.record_id == same] == []
+
+
+def test_a_link_out_of_the_folder_is_not_read_and_no_file_is_quoted(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = outside / "secret.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n")
+    folder = tmp_path / "warc"
+    folder.mkdir()
+    write(outside / "elsewhere.warc.gz", record_bytes(URL, b"<html>from elsewhere</html>"))
+    os.symlink(outside / "elsewhere.warc.gz", folder / "link.warc.gz")
+    (folder / "notwarc.warc.gz").write_bytes(secret.read_bytes())
+    os.symlink(secret, folder / "secret.warc")
+    index = WarcIndex([folder], max_size=MAX)
+    assert URL not in index.plain
+    text = "\n".join(index.problems)
+    assert "root:x" not in text and "first line" not in text
+    assert f"{folder / 'link.warc.gz'}: a link to a file elsewhere; not read" in text
+    assert f"{folder / 'secret.warc'}: a link to a file elsewhere; not read" in text
+    assert f"{folder / 'notwarc.warc.gz'}: damaged or truncated (not a WARC file)" in text
