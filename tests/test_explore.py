@@ -386,3 +386,61 @@ def test_the_database_page_opens_on_the_posts(datasette, browser):
     assert page.url.split("?")[0].endswith("/archive/posts")
     assert problems == []
     page.close()
+
+
+def test_a_hostile_archives_reading_view_clicked_everywhere_sends_nothing_to_a_canary(archive, browser, tmp_path):
+    """An archive made elsewhere, whose URLs and body are script aimed at a canary on another
+    loopback address (a merge refuses such an archive; the exploration may still open it):
+    its reading view and capture, every link and picture clicked, send the canary nothing."""
+    from .canary import Canary
+    from .conftest import copy_archive
+
+    with Canary(host="127.0.0.7") as canary:
+        hostile = copy_archive(archive, tmp_path / "hostile.db")
+        aim = f"javascript:fetch('{canary.base_url}/CLICKED').then(()=>0)"
+        conn = sqlite3.connect(hostile)
+        with conn:
+            post_id = conn.execute("SELECT p.id FROM posts p WHERE EXISTS (SELECT 1 FROM links l WHERE l.post_id = p.id) "
+                                   "AND EXISTS (SELECT 1 FROM images i WHERE i.post_id = p.id) ORDER BY p.id LIMIT 1").fetchone()[0]
+            conn.execute("UPDATE posts SET url = ?, body_html = body_html || ? WHERE id = ?", [
+                aim.replace("CLICKED", "post"),
+                f'<p><a href="{aim.replace("CLICKED", "body")}">click</a><img src="x" onerror="fetch(\'{canary.base_url}/onerror\')">'
+                f'<a href="data:text/html,<script>fetch(\'{canary.base_url}/data\')</script>">data</a></p>', post_id])
+            for table in ("links", "images"):
+                conn.execute(f"UPDATE {table} SET url = ? WHERE post_id = ?", [aim.replace("CLICKED", table), post_id])
+            conn.execute("INSERT INTO embeds (site, post_id, position, kind, url) VALUES ('127.0.0.1', ?, 99, 'iframe', ?)",
+                         [post_id, aim.replace("CLICKED", "embed")])
+        conn.close()
+        port = free_port()
+        process = subprocess.Popen([sys.executable, "-m", "crawler.explore", str(hostile), "--port", str(port)], cwd=ROOT,
+                                   env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_for_http(base + "/-/versions.json", process)
+            page = browser.new_page()
+            reading = f"{base}/-/post/127.0.0.1/{post_id}?database=hostile"
+            page.goto(reading)
+            page.wait_for_load_state("networkidle")
+            assert page.locator("article .links .unsafe-url").count() >= 1  # shown as text, not as a link
+            assert page.locator(f"article [href^='javascript:'], article [src^='javascript:']").count() == 0
+            targets = page.locator("article a, article img, article button")
+            clicked = 0
+            for number in range(targets.count()):
+                page.goto(reading)
+                page.wait_for_load_state("networkidle")
+                target = page.locator("article a, article img, article button").nth(number)
+                if not target.is_visible():
+                    continue
+                try:
+                    target.click(timeout=3000, no_wait_after=True)
+                    clicked += 1
+                    page.wait_for_load_state("networkidle", timeout=5000)
+                except Exception:  # noqa: BLE001 - a click that leads nowhere is fine; what it sends is the finding
+                    pass
+            assert clicked >= 5
+            page.close()
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+            process.stderr.close()
+        assert canary.requests == []

@@ -81,3 +81,21 @@ def test_a_link_out_of_the_folder_is_not_read_and_no_file_is_quoted(tmp_path):
     assert f"{folder / 'link.warc.gz'}: a link to a file elsewhere; not read" in text
     assert f"{folder / 'secret.warc'}: a link to a file elsewhere; not read" in text
     assert f"{folder / 'notwarc.warc.gz'}: damaged or truncated (not a WARC file)" in text
+
+
+def test_a_name_from_an_archive_is_a_file_of_its_folder_or_refused(tmp_path):
+    import pytest
+
+    from crawler.paths import UnsafePath, file_in
+
+    folder = tmp_path / "warc"
+    folder.mkdir()
+    (tmp_path / "outside.warc.gz").write_bytes(b"x")
+    os.symlink(tmp_path / "outside.warc.gz", folder / "link.warc.gz")
+    (folder / "own.warc.gz").write_bytes(b"y")
+    os.symlink(folder / "own.warc.gz", folder / "alias.warc.gz")
+    assert file_in(folder, "pangea-20261202-run1-00001.warc.gz") == folder / "pangea-20261202-run1-00001.warc.gz"
+    assert file_in(folder, "alias.warc.gz") == folder / "alias.warc.gz"  # a link inside the folder
+    for name in ("../x.warc.gz", "/etc/passwd", "a/b.warc.gz", "..", ".", "", "a\\b", "x\0y", None, 7, "link.warc.gz"):
+        with pytest.raises(UnsafePath):
+            file_in(folder, name)
