@@ -55,6 +55,9 @@ class WebhookAlert:
     def run_finished(self, outcome: dict) -> None:
         if outcome.get("status") != "failed" and self.on == "failed":
             return
+        self.post(outcome)
+
+    def post(self, outcome: dict) -> None:
         payload = dict(outcome, host=socket.gethostname())
         payload["text"] = alert_text(payload)
         request = urllib.request.Request(

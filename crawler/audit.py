@@ -29,6 +29,8 @@ def audit_run(blog: BlogFacts, via: str, stats: dict, reason: str) -> tuple[str 
     problems, recovered = [], []
     if index_walk == "not_finished" and reason == "finished" and not stats.get("pangea/fetch_failed/index"):
         problems.append("the index walk did not reach the end of the index (the last page read still offers more)")
+    if blog.cut_short:
+        problems.append(f"{blog.cut_short}; what was read is stored, and the next run goes on")
     problems.extend(blog.unfinished_live_walks())
     if counts.get("live_entries_unidentified"):
         problems.append(f"{counts['live_entries_unidentified']} live blog entries of the JSON-LD name no entry id and were not stored")

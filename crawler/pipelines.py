@@ -26,6 +26,7 @@ from .items import (
     Post,
     PostStatus,
 )
+from .limits import RunLimits
 from .run import RunFacts, run_finished, run_started
 from .runbook import RunBook
 from .warc import capture_written
@@ -123,7 +124,7 @@ class SQLitePipeline:
         self.batch_size = max(1, batch_size)
         self.flush_seconds = 2.0
         self.db = None
-        self.book = RunBook(crawler.stats, path)
+        self.book = RunBook(crawler.stats, path, budget_seconds=RunLimits.from_settings(crawler.settings).budget_seconds)
         self.cause = "site"  # who changes a stored version: the site, or a re-extraction's parser
         self.captures: list[dict] = []  # rows of ``captures``, written before the items read from them
         self.pending: list = []

@@ -19,6 +19,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
+from .limits import RunLimits
 from .run import run_started
 from .urls import article_id_from_url, site_key, url_on_site, zone_id_from_url
 
@@ -244,15 +245,22 @@ async def has_load_more(page, finder: str = FIND_LOAD_MORE) -> bool:
     return bool(await page.evaluate(finder))
 
 
-async def load_everything(page, stop=None, wait_seconds: float = CLICK_WAIT_SECONDS, finder: str = FIND_LOAD_MORE) -> tuple[int, str]:
-    """Click "Load more" until the list ends, or ``stop(html)`` says enough.
+async def load_everything(
+    page, stop=None, wait_seconds: float = CLICK_WAIT_SECONDS, finder: str = FIND_LOAD_MORE, max_clicks: int = MAX_LOAD_MORE_CLICKS,
+    delay: float = 0.0,
+) -> tuple[int, str]:
+    """Click "Load more" until the list ends, or ``stop(html)`` says enough; at most
+    ``max_clicks`` clicks (the run's browser budget), ``delay`` seconds apart (the site's
+    download delay: a click loads a page of the site like any request).
 
     Returns the clicks and why they ended: ``ended`` (no control left: the evidence that
     the list is whole), ``stopped`` (``stop`` said so), ``stalled`` (a click brought
     nothing) or ``limit`` (``MAX_LOAD_MORE_CLICKS``).
     """
     clicks = 0
-    while clicks < MAX_LOAD_MORE_CLICKS:
+    while clicks < min(max_clicks, MAX_LOAD_MORE_CLICKS):
+        if clicks and delay:
+            await asyncio.sleep(delay)
         if not await has_load_more(page, finder):
             return clicks, "ended"
         if stop is not None and stop(await page.content()):
@@ -288,6 +296,7 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self._start_lock = asyncio.Lock()
         self._started = False
         self.pages = page_pool(crawler)
+        self.max_page_loads = RunLimits.from_settings(crawler.settings).browser_page_loads
         self.site = ""  # the crawl's site, from the spider's ``run_started``
         crawler.signals.connect(self.run_started, signal=run_started)
         self.extra_hosts = {host.lower().removeprefix("www.") for host in crawler.settings.getlist("SITE_EXTRA_HOSTS")}
@@ -347,6 +356,11 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
                         await self._launch()
                         self._started = True
                         self.stats.inc_value("pangea/browser_started")
+            loads = self.stats.get_value("pangea/browser_page_loads", 0)
+            if loads >= self.max_page_loads:
+                self.stats.set_value("pangea/browser_limit_reached", self.max_page_loads)
+                raise BrowserBudgetSpent(f"the run's limit of {self.max_page_loads} browser page loads is reached (MAX_BROWSER_PAGE_LOADS)")
+            self.stats.inc_value("pangea/browser_page_loads")
             if "pangea_page_slot" not in request.meta and "playwright_page" not in request.meta:
                 await self.pages.acquire(request)  # a retry keeps the page (and slot) it had
         response = await super().download_request(request)
@@ -357,6 +371,10 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
             # happen (a download, a refused redirect): that document is not this page.
             raise PageNotShown(f"the browser did not show the page (it shows {shown})")
         return response
+
+
+class BrowserBudgetSpent(Exception):
+    """The run has loaded as many pages in the browser as its limit allows."""
 
 
 class PageNotShown(Exception):

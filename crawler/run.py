@@ -124,6 +124,16 @@ class BlogFacts:
     feed_audited: bool = False
     # The live blogs this run read, each walk down its pages of entries.
     live_walks: dict[int, LiveWalk] = field(default_factory=dict)
+    # The index pages this walk read (their URLs, and the posts each listed): a page shown
+    # twice is a cycle, not the way to the index's end.
+    index_urls_read: set[str] = field(default_factory=set)
+    index_pages_seen: dict[tuple, str] = field(default_factory=dict)
+    posts_asked_new: int = 0
+    # Why the run stopped walking this blog before its end (a limit, a cycle): a problem.
+    cut_short: str | None = None
+
+    def cut(self, reason: str) -> None:
+        self.cut_short = self.cut_short or reason
 
     def unfinished_live_walks(self) -> list[str]:
         """A line for each live blog whose walk did not end on evidence."""
@@ -162,6 +172,8 @@ class RunFacts:
     # The run's row in ``crawl_runs``, once the store has opened it.
     run_id: int | None = None
     job: str | None = None  # Scrapyd's job id, when Scrapyd runs the crawl
+    # Limits of the whole run that were reached (browser page loads, sitemaps): problems.
+    limits_reached: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.blogs:

@@ -48,9 +48,10 @@ def failures_line(db: sqlite_utils.Database, blog: BlogFacts, count: int) -> str
 
 
 class RunBook:
-    def __init__(self, stats, path: str):
+    def __init__(self, stats, path: str, budget_seconds: float = 0.0):
         self.stats = stats
         self.path = path
+        self.budget_seconds = budget_seconds  # the run's time budget (RUN_BUDGET_SECONDS)
         self.facts: RunFacts | None = None
         self.run_id: int | None = None
         self.started_at: str | None = None
@@ -181,6 +182,18 @@ class RunBook:
         if stats.get("pangea/warc/damaged_files"):
             # Each file already has its line; what they held after the damage is not read.
             messages.append(f"{stats['pangea/warc/damaged_files']} WARC files are damaged or truncated; their records after the damage were not read")
+        for line in facts.limits_reached:
+            messages.append(f"incomplete: {line}; what was read is stored, and the next run goes on")
+        if stats.get("pangea/browser_limit_reached"):
+            messages.append(
+                f"incomplete: the run reached its limit of {stats['pangea/browser_limit_reached']} browser page loads "
+                "(MAX_BROWSER_PAGE_LOADS); what was read is stored, and the next run goes on"
+            )
+        if reason == "closespider_timeout":
+            messages.append(
+                f"incomplete: the run reached its time budget of {self.budget_seconds:g} s (RUN_BUDGET_SECONDS); "
+                "what was read is stored, and the next run goes on"
+            )
         if stats.get("pangea/warc/refused_records"):
             # Each record already has its line: over the crawl's limits, or a record id twice.
             messages.append(f"{stats['pangea/warc/refused_records']} WARC records break the crawl's limits and were not used")

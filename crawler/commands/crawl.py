@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
@@ -20,7 +22,9 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.exceptions import UsageError
 
 from ..checks import BadInput, check_alert, check_archive_path, check_start_url
+from ..alerts import WebhookAlert
 from ..extensions import quiet_scrapy_dumps
+from ..limits import RunLimits
 from ..replay import blogs_named, warc_files
 from ..run import parse_arguments
 from ..warc import default_warc_dir
@@ -52,6 +56,10 @@ class Command(ScrapyCrawlCommand):
                 opts.spargs["start_url"] = self.blogs_of_warc_files(opts.spargs.get("warc", ""), self.settings.get("SQLITE_PATH"))
             arguments = parse_arguments(opts.spargs)
             check_alert(self.settings.get("ALERT_WEBHOOK_URL"), self.settings.get("ALERT_ON"))
+            limits = RunLimits.from_settings(self.settings)
+            if not self.settings.getfloat("CLOSESPIDER_TIMEOUT"):
+                # Every run ends: within its time budget, whatever the site does.
+                self.settings.set("CLOSESPIDER_TIMEOUT", limits.budget_seconds, priority="cmdline")
             self.room_for_every_site(arguments)
             path = self.settings.get("SQLITE_PATH")
             if arguments.mode == "reextract":
@@ -59,13 +67,45 @@ class Command(ScrapyCrawlCommand):
             # Reads only: a damaged archive, or another application's database, is left as it is.
             check_archive_path(path)
             # Then the lock: a run that finds another one running writes nothing.
-            self.lock = RunLock(path).acquire()
+            try:
+                self.lock = RunLock(path).acquire()
+            except StorageError as error:
+                raise self.refused_by_lock(path, error, limits) from None
             check_archive_path(path, thorough=False)  # what may have changed meanwhile
         except (BadInput, StorageError) as error:
             if self.lock is not None:
                 self.lock.release()
             print(f"error: {error}", file=sys.stderr)
             raise SystemExit(EXIT_BAD_INPUT) from None
+
+    def refused_by_lock(self, path, error: StorageError, limits: RunLimits) -> StorageError:
+        """A run that finds another one holding the archive: since when (the running run's
+        row, read only), said when longer than a run's budget (a hung run), and posted to
+        the webhook when the alerts ask for every run, or for failures and it is one."""
+        started = None
+        try:
+            with sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=2) as conn:
+                row = conn.execute("SELECT started_at FROM crawl_runs WHERE status = 'running' ORDER BY id DESC LIMIT 1").fetchone()
+                started = row[0] if row else None
+        except sqlite3.Error:
+            pass
+        message, hung = str(error), False
+        if started:
+            try:
+                held = (datetime.now(timezone.utc) - datetime.fromisoformat(started)).total_seconds()
+            except (TypeError, ValueError):
+                held = 0
+            if held > limits.budget_seconds:
+                hung = True
+                message = (f"another crawl has held {path} since {started}, longer than a run's budget of {limits.budget_seconds:g} s "
+                           "(RUN_BUDGET_SECONDS): it may be hung; this run stops here")
+        url, on = self.settings.get("ALERT_WEBHOOK_URL"), self.settings.get("ALERT_ON", "failed")
+        if url and (on == "always" or hung):
+            WebhookAlert(url, on, self.settings.getfloat("ALERT_TIMEOUT", 10.0)).post({
+                "status": "refused", "archive": str(path), "run_id": None, "finish_reason": "locked", "message": message,
+                "started_at": None, "finished_at": None, "job": None, "held_since": started,
+            })
+        return StorageError(message)
 
     def room_for_every_site(self, arguments) -> None:
         """A run of many sites may have each site's share of requests at once: the whole

@@ -42,9 +42,10 @@ from ..items import BlogListing, FetchFailure, IdentityMismatch, LiveBlogWalk, P
 from ..pages.feeds import html_of
 from ..pages.index import IndexPage
 from ..pages.reading import PostReading, read_post
+from ..limits import RunLimits
 from ..rendering import page_pool, render_meta
 from ..run import BlogFacts, CrawlArguments, RunFacts, run_started
-from ..urls import canonical_post_url, on_host_of
+from ..urls import article_id_from_url, canonical_post_url, on_host_of
 from .decisions import (
     INDEX_PRIORITY,
     POST_PRIORITY,
@@ -100,6 +101,8 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.limits = RunLimits.from_settings(crawler.settings)
+        spider.sitemaps_asked = 0
         crawler.signals.connect(spider.audit_with_feed, signal=signals.spider_idle)
         crawler.signals.connect(spider.announce, signal=signals.spider_opened)
         contact = crawler.settings.get("CONTACT_URL")
@@ -220,7 +223,15 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
         for name, count in (("post_links_offsite", listed.offsite), ("post_links_repeated", listed.repeated),
                             ("posts_skipped_stored", listed.skipped_stored)):
             self.count(blog, name, count)
-        requests: list = [self.post_request(blog, url, post_id) for url, post_id in listed.to_fetch]
+        to_fetch = listed.to_fetch
+        new = [post_id for _, post_id in to_fetch if post_id not in blog.state.known]
+        room = max(0, self.limits.new_posts_per_blog - blog.posts_asked_new)
+        if len(new) > room:
+            kept = set(new[:room])
+            to_fetch = [(url, post_id) for url, post_id in to_fetch if post_id in kept or post_id in blog.state.known]
+            blog.cut(f"the run reached its limit of {self.limits.line('new_posts_per_blog')}")
+        blog.posts_asked_new += min(len(new), room)
+        requests: list = [self.post_request(blog, url, post_id) for url, post_id in to_fetch]
         for request in requests:
             request.meta["listed_at"] = seen_at  # when this blog's page listed it
         if blog.zone is not None:
@@ -279,12 +290,30 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
             # A page that "Load more" led to lists nothing: a fault of the moment, most likely.
             yield from self.retry_or_give_up(response, "index page lists no posts")
             return
+        blog.index_urls_read.add(response.url)
+        listed = tuple(article_id_from_url(url) for url in urls)
+        earlier = blog.index_pages_seen.get(listed)
+        if earlier is not None:
+            # The same posts as a page read before: the index cycles, and this is no way to its end.
+            self.count(blog, "audit/index_pages_repeated")
+            blog.cut(f"index page {response.url} lists the same posts as {earlier}, read before in this walk: the index cycles")
+            return
+        blog.index_pages_seen[listed] = response.url
         requests, all_stored = self._posts_to_fetch(blog, urls, response.meta.get("fetched_at"))
         yield from requests
         if not page.next_page_url:
             # The end of the index, on evidence: the last page shows no way to load more.
             if not page.has_load_more:
                 blog.index_end_reached = True
+            return
+        if page.next_page_url in blog.index_urls_read:
+            self.count(blog, "audit/index_pages_repeated")
+            blog.cut(f"index page {response.url} leads back to {page.next_page_url}, read before in this walk: the index cycles")
+            return
+        if blog.cut_short:
+            return  # a limit was reached: no further page
+        if blog.counts["pangea/index_pages"] >= self.limits.index_pages_per_blog:
+            blog.cut(f"the index walk reached its limit of {self.limits.line('index_pages_per_blog')}")
             return
         if all_stored and self.may_stop_early(blog):
             self.count(blog, "index_stopped_at_page", page.page_number, replace=True)

@@ -106,12 +106,20 @@ class FeedAndSitemapMixin:
         blog = self.blog_of(response)
         kind, locations = read_sitemap(response.body, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
         if kind == "sitemapindex":
-            for location in locations:
-                if is_same_site(location, blog.start_url):
-                    yield scrapy.Request(
-                        on_host_of(location, blog.start_url), callback=self.parse_sitemap, errback=self.fetch_failed,
-                        meta={"blog": blog.key},
-                    )
+            own = [location for location in locations if is_same_site(location, blog.start_url)]
+            room = max(0, self.limits.sitemaps - self.sitemaps_asked)
+            if len(own) > room:
+                line = f"the site's sitemaps were read up to the run's limit of {self.limits.line('sitemaps')}"
+                if line not in self.facts.limits_reached:
+                    self.facts.limits_reached.append(line)
+                    self.logger.error("%s: %s", response.url, line)
+                own = own[:room]
+            self.sitemaps_asked += len(own)
+            for location in own:
+                yield scrapy.Request(
+                    on_host_of(location, blog.start_url), callback=self.parse_sitemap, errback=self.fetch_failed,
+                    meta={"blog": blog.key},
+                )
             return
         self.count(blog, "sitemap_urls", len(locations))
         requests, _ = self._posts_to_fetch(blog, locations, response.meta.get("fetched_at"))

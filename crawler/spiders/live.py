@@ -17,7 +17,7 @@ import scrapy
 from ..items import LiveBlogWalk
 from ..pages.feeds import html_of
 from ..pages.reading import LiveReading, read_live_page
-from ..rendering import FIND_LIVE_MORE, load_everything, render_meta
+from ..rendering import FIND_LIVE_MORE, render_meta
 from ..run import LiveWalk
 from ..urls import entry_page_from_url, on_host_of
 from .decisions import POST_PRIORITY, older_live_page_needed
@@ -131,10 +131,7 @@ class LiveBlogMixin:
 
         try:
             if page is not None:
-                clicks, outcome = await load_everything(
-                    page, stop=enough, finder=FIND_LIVE_MORE,
-                    wait_seconds=self.crawler.settings.getfloat("LOAD_MORE_WAIT_SECONDS", 30.0),
-                )
+                clicks, outcome = await self.click_load_more(page, stop=enough, finder=FIND_LIVE_MORE)
                 self.count(blog, "load_more_clicks", clicks)
                 html = await page.content()
             else:

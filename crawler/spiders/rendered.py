@@ -26,6 +26,20 @@ class RenderedIndexMixin:
             dont_filter=True,
         )
 
+    async def click_load_more(self, page, **options) -> tuple[int, str]:
+        """``load_everything`` within the run's browser budget (each click loads a page of
+        the site: it counts as a page load, and waits the site's download delay)."""
+        stats, settings = self.crawler.stats, self.crawler.settings
+        left = self.limits.browser_page_loads - stats.get_value("pangea/browser_page_loads", 0)
+        clicks, outcome = await load_everything(
+            page, max_clicks=max(0, left), delay=settings.getfloat("DOWNLOAD_DELAY"),
+            wait_seconds=settings.getfloat("LOAD_MORE_WAIT_SECONDS", 30.0), **options,
+        )
+        stats.inc_value("pangea/browser_page_loads", clicks)
+        if outcome == "limit" and clicks >= left:
+            stats.set_value("pangea/browser_limit_reached", self.limits.browser_page_loads)
+        return clicks, outcome
+
     def keep_dom(self, response, page, html: str) -> list:
         """A page read in the browser: the DOM read goes to the WARC files. Returns what
         gives the page up when they cannot be written (nothing is stored without its
@@ -63,9 +77,7 @@ class RenderedIndexMixin:
             # In the browser, a control without a link is clicked, as a reader would.
             clicking = index.has_load_more and not index.next_page_link
             if clicking and page is not None:
-                clicks, outcome = await load_everything(
-                    page, stop=newest_batch_is_stored, wait_seconds=self.crawler.settings.getfloat("LOAD_MORE_WAIT_SECONDS", 30.0)
-                )
+                clicks, outcome = await self.click_load_more(page, stop=newest_batch_is_stored)
                 html = await page.content()
             elif clicking:
                 outcome = "limit"  # the kept DOM still shows the control: the walk did not end there

@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--broken-live-more", action="store_true", help="the live blog's way to older entries leads nowhere")
     parser.add_argument("--merged-posts", type=int, default=0, metavar="N", help="N posts that redirect to one story whose page fails (503)")
+    parser.add_argument("--endless-index", choices=["cycle", "new"], default="", help="an index without end: its pages cycle, or every later page lists new stories")
     parser.add_argument("--stuck-load-more", action="store_true", help="a script 'Load more' (--dress articles) that stops working after one click")
     parser.add_argument("--audio-posts", type=int, default=0, metavar="K", help="K programme posts: an audio player and no text body")
     parser.add_argument("--canary", metavar="URL", help="a hostile site: pages that lead the crawler and its browser to URL (devtools.replica.hostile)")
@@ -110,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
                 live_more=args.live_more,
                 broken_live_more=args.broken_live_more,
                 merged_posts=args.merged_posts,
+                endless_index=args.endless_index,
                 audio_posts=args.audio_posts,
                 canary=args.canary,
             ))

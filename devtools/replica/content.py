@@ -170,6 +170,8 @@ class LiveBlog:
 
 LIVE_BLOG_ID = 27363628
 MERGED_STORY_PATH = "/a/merged-stories/29000001.html"
+ENDLESS = 10**9  # the page count of an index that never ends
+ENDLESS_IDS = 95_000_000
 LIVE_BLOG_SLUG = "live-blog-syria-islamic-state-isis"
 LIVE_BLOG_NOTE = "* NOTE: Live blog posts are time-stamped according to Central European Time (CET)."
 # Entries run across the change to summer time (27 March 2016, 02:00 CET -> 03:00 CEST).
@@ -397,6 +399,8 @@ class Site:
         live_more: str | None = None,
         broken_live_more: bool = False,
         merged_posts: int = 0,
+        endless_index: str = "",
+        sitemaps_listed: int = 0,
     ):
         if posts < 1:
             raise ValueError("--posts must be at least 1 (the seed post)")
@@ -408,6 +412,11 @@ class Site:
         self.stuck_load_more = stuck_load_more
         # The live blog's way to older entries: the dress's form unless given, and a
         # broken one (it leads to a page that is not there; a script control does nothing).
+        # An index without end: "cycle" (its pages come round again under new numbers),
+        # "new" (every later page lists new stories).
+        self.endless_index = endless_index
+        # A sitemap index that lists this many sitemaps (those past the real ones are not there).
+        self.sitemaps_listed = sitemaps_listed
         self.live_more = live_more
         self.broken_live_more = broken_live_more
         # Fields the pages stop showing, as after a change of the site's markup ("authors").
@@ -505,15 +514,29 @@ class Site:
 
     def blog_page_count(self, zone: int) -> int:
         if zone == BLOG_ZONE:
-            return self.page_count
+            return ENDLESS if self.endless_index else self.page_count
         return max(1, -(-len(self.blog_posts(zone)) // PAGE_SIZE)) if zone in self.blog_titles else 0
 
     def blog_index_page(self, zone: int, page: int) -> list[PostSpec]:
         if zone == BLOG_ZONE:
+            if self.endless_index == "cycle":
+                return self.index_page(page % self.page_count)  # the same pages again, under new page numbers
+            if self.endless_index == "new" and page >= self.page_count:
+                return [self.endless_post(page, k) for k in range(PAGE_SIZE)]
             return self.index_page(page)
         if not 0 <= page < self.blog_page_count(zone):
             return []
         return self.blog_posts(zone)[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+
+    def endless_post(self, page: int, k: int) -> PostSpec:
+        """A post of an index that never ends: one more story on every later page."""
+        post_id = ENDLESS_IDS + page * PAGE_SIZE + k
+        spec = self.by_id.get(post_id)
+        if spec is None:
+            moment = START + timedelta(minutes=post_id % 100_000)
+            spec = generate_post(random.Random(f"{self.seed}-endless-{post_id}"), post_id, moment)
+            self.by_id[post_id] = spec
+        return spec
 
     def index_page(self, page: int) -> list[PostSpec]:
         if not 0 <= page < self.page_count:

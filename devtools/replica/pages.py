@@ -644,7 +644,7 @@ class Renderer:
     def sitemap_index(self) -> str:
         entries = "\n".join(
             f"<sitemap><loc>{escape(self.absolute(f'/sitemap_rferl_{n}.xml.gz'))}</loc></sitemap>"
-            for n in range(1, self.sitemap_count() + 1)
+            for n in range(1, max(self.sitemap_count(), self.site.sitemaps_listed) + 1)
         )
         return f"""<?xml version="1.0" encoding="UTF-8"?>
 <sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
