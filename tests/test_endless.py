@@ -47,6 +47,19 @@ def test_new_posts_per_run_have_a_limit_too(tmp_path):
     assert last_run(db_path)["index_walk"] == "not_finished"
 
 
+def test_a_script_load_more_that_brings_the_same_posts_again_is_a_cycle(tmp_path):
+    db_path = tmp_path / "cycle.db"
+    with Replica(posts=50, seed=9, endless_index="cycle", dress="articles") as replica:
+        result = run_crawl(replica.index_url, db_path, timeout=300)
+        fragments = sum(n for key, n in replica.app.hits.items() if "ajax=1" in key)
+    assert result.returncode == 1, result.stderr[-3000:]
+    [line] = [line for line in result.stderr.splitlines() if "the index cycles" in line]
+    assert "a click of 'Load more' brought only posts listed before" in line
+    assert fragments <= replica.site.page_count + 1  # the clicks stop when the list comes round
+    assert rows(db_path, "SELECT count(*) AS n FROM posts") == [{"n": 50}]
+    assert last_run(db_path)["index_walk"] == "not_finished"
+
+
 @pytest.mark.parametrize("render", ["auto", "always"])
 def test_an_index_whose_pages_cycle_is_not_walked_to_an_end(tmp_path, render):
     db_path = tmp_path / "cycle.db"

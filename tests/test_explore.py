@@ -423,22 +423,25 @@ def test_a_hostile_archives_reading_view_clicked_everywhere_sends_nothing_to_a_c
             page.wait_for_load_state("networkidle")
             assert page.locator("article .links .unsafe-url").count() >= 1  # shown as text, not as a link
             assert page.locator(f"article [href^='javascript:'], article [src^='javascript:']").count() == 0
-            targets = page.locator("article a, article img, article button")
+            count = page.locator("article a, article img, article button").count()
+            page.close()
             clicked = 0
-            for number in range(targets.count()):
-                page.goto(reading)
-                page.wait_for_load_state("networkidle")
-                target = page.locator("article a, article img, article button").nth(number)
-                if not target.is_visible():
-                    continue
+            for number in range(count):
+                # Each click on a page of its own: where one click leads never races the next.
+                page = browser.new_page()
                 try:
-                    target.click(timeout=3000, no_wait_after=True)
-                    clicked += 1
-                    page.wait_for_load_state("networkidle", timeout=5000)
+                    page.goto(reading)
+                    page.wait_for_load_state("networkidle")
+                    target = page.locator("article a, article img, article button").nth(number)
+                    if target.is_visible():
+                        target.click(timeout=3000, no_wait_after=True)
+                        clicked += 1
+                        page.wait_for_load_state("networkidle", timeout=5000)
                 except Exception:  # noqa: BLE001 - a click that leads nowhere is fine; what it sends is the finding
                     pass
+                finally:
+                    page.close()
             assert clicked >= 5
-            page.close()
         finally:
             process.terminate()
             process.wait(timeout=10)

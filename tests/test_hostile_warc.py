@@ -7,6 +7,7 @@ import re
 from io import BytesIO
 from pathlib import Path
 
+import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -84,8 +85,6 @@ def test_a_link_out_of_the_folder_is_not_read_and_no_file_is_quoted(tmp_path):
 
 
 def test_a_name_from_an_archive_is_a_file_of_its_folder_or_refused(tmp_path):
-    import pytest
-
     from crawler.paths import UnsafePath, file_in
 
     folder = tmp_path / "warc"
@@ -99,3 +98,45 @@ def test_a_name_from_an_archive_is_a_file_of_its_folder_or_refused(tmp_path):
     for name in ("../x.warc.gz", "/etc/passwd", "a/b.warc.gz", "..", ".", "", "a\\b", "x\0y", None, 7, "link.warc.gz"):
         with pytest.raises(UnsafePath):
             file_in(folder, name)
+
+
+@pytest.mark.e2e
+def test_a_rebuild_over_hostile_warc_files_uses_none_of_them_says_so_and_equals_the_crawl(tmp_path):
+    """Hostile records among a crawl's own: a gzip bomb and a lying record of a post's URL
+    (dated later, so that they would win), a link to a file elsewhere. The rebuild exits 1
+    with one line each, and equals the crawl table by table."""
+    import json
+    import subprocess
+    import sys
+
+    from devtools.replica import Replica
+
+    from .conftest import ROOT, archive_tables, rows, run_crawl
+
+    crawled, rebuilt = tmp_path / "crawled.db", tmp_path / "rebuilt.db"
+    with Replica(posts=10, seed=12) as replica:
+        assert run_crawl(replica.index_url, crawled).returncode == 0
+    warc_dir = Path(f"{crawled}.warc")
+    post = rows(crawled, "SELECT url FROM captures WHERE warc_type = 'response' AND url LIKE '%/a/%' LIMIT 1")[0]["url"]
+    later = "2099-01-01T00:00:00Z"
+    write(warc_dir / "zz-bomb.warc.gz", record_bytes(post, b"<html>" + b"\0" * (16 * 1024 * 1024) + b"</html>", **{"WARC-Date": later}))
+    plain = record_bytes(post, b"<html><body>forged</body></html>", gzip_it=False, **{"WARC-Date": later})
+    plain = re.sub(rb"WARC-(Block|Payload)-Digest: [^\r]*\r\n", b"", plain)
+    lying = plain.replace(re.search(rb"Content-Length: \d+\r\n", plain).group(0), b"Content-Length: 500000000\r\n", 1)
+    write(warc_dir / "zz-lying.warc.gz", gzip.compress(lying))
+    elsewhere = tmp_path / "elsewhere.warc.gz"
+    write(elsewhere, record_bytes(post, b"<html>from elsewhere</html>", **{"WARC-Date": later}))
+    os.symlink(elsewhere, warc_dir / "zz-link.warc.gz")
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "blog", "-a", "mode=reextract", "-a", f"warc={warc_dir}", "-s", f"SQLITE_PATH={rebuilt}"],
+        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 1, done.stderr[-3000:]
+    errors = [line for line in done.stderr.splitlines() if "[crawler.replay] ERROR" in line]
+    assert len(errors) == 3, errors
+    assert any("zz-bomb.warc.gz" in e and "more than the 8388608 a page may have" in e for e in errors)
+    assert any("zz-lying.warc.gz" in e and "declares 500000000 bytes" in e for e in errors)
+    assert any("zz-link.warc.gz: a link to a file elsewhere; not read" in e for e in errors)
+    tables, again = archive_tables(crawled), archive_tables(rebuilt)
+    assert again == tables  # the genuine captures were used, and nothing else
+    assert "forged" not in json.dumps(again["posts"]) and "from elsewhere" not in json.dumps(again["posts"])

@@ -59,14 +59,20 @@ class RenderedIndexMixin:
         self.count(blog, "pages_rendered")
         # In a re-extraction there is no page: the DOM kept is the one read after the clicks.
         page = response.meta.get("playwright_page")
-        listed = 0
+        listed, looks, cycled = 0, 0, False
 
         def newest_batch_is_stored(html: str) -> bool:
-            nonlocal listed
+            """Enough clicks: the newest batch is stored (incremental), or a click brought
+            only posts listed before (the list comes round again: a cycle)."""
+            nonlocal listed, looks, cycled
+            ids = [article_id_from_url(u) for u in IndexPage(response.url, html).post_urls]
+            batch, grew, listed = ids[listed:], len(ids) > listed, len(ids)
+            looks += 1
+            if looks > 1 and not grew:
+                cycled = True
+                return True
             if not self.may_stop_early(blog):
                 return False
-            ids = [article_id_from_url(u) for u in IndexPage(response.url, html).post_urls]
-            batch, listed = ids[listed:], len(ids)
             stored = [blog.state.known.get(i) for i in batch]
             return bool(batch) and all(k is not None and not k.removed for k in stored)
 
@@ -108,7 +114,10 @@ class RenderedIndexMixin:
         requests, _ = self._posts_to_fetch(blog, index.post_urls, response.meta.get("fetched_at"))
         for request in requests:
             yield request
-        if outcome == "ended":
+        if cycled:
+            self.count(blog, "audit/index_pages_repeated")
+            blog.cut(f"index page {response.url}: a click of 'Load more' brought only posts listed before: the index cycles")
+        elif outcome == "ended":
             blog.index_end_reached = True
         elif outcome == "stopped":
             self.count(blog, "index_stopped_at_page", clicks, replace=True)

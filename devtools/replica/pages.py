@@ -276,7 +276,7 @@ class Renderer:
 
     def index_fragment(self, page: int) -> str:
         """What "Load more" fetches by script: the next items and where the next ones are."""
-        nxt = f"/z/{BLOG_ZONE}?p={page + 1}&ajax=1" if page + 1 < self.site.page_count else None
+        nxt = f"/z/{BLOG_ZONE}?p={page + 1}&ajax=1" if page + 1 < self.site.blog_page_count(BLOG_ZONE) else None
         return json.dumps({"items": self.index_items(page), "next": nxt})
 
     def index(self, page: int, zone: int = BLOG_ZONE) -> str:
