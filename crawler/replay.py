@@ -199,7 +199,8 @@ class WarcIndex:
             raise RefusedRecord(f"holds {held} bytes, more than the {self.max_size} a page may have (DOWNLOAD_MAXSIZE)")
         short = _unread(record.raw_stream)
         if short:
-            raise RefusedRecord(f"declares {record.length} bytes and holds {short} fewer")
+            # Cut short, or lying about its length: the file is damaged from here on.
+            raise DamagedRecord(f"the record at offset {stored.offset} declares {record.length} bytes and holds {short} fewer")
         if stored.record_id in ids:
             earlier = ids[stored.record_id]
             if earlier is not None:

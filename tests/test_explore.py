@@ -410,6 +410,14 @@ def test_a_hostile_archives_reading_view_clicked_everywhere_sends_nothing_to_a_c
                 conn.execute(f"UPDATE {table} SET url = ? WHERE post_id = ?", [aim.replace("CLICKED", table), post_id])
             conn.execute("INSERT INTO embeds (site, post_id, position, kind, url) VALUES ('127.0.0.1', ?, 99, 'iframe', ?)",
                          [post_id, aim.replace("CLICKED", "embed")])
+            # Captures that name files outside the archive's WARC folder.
+            secret = tmp_path / "secret.txt"
+            secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+            os.makedirs(f"{hostile}.warc", exist_ok=True)
+            os.symlink(secret, f"{hostile}.warc/link.warc.gz")
+            for record, name in (("<urn:up>", "../secret.txt"), ("<urn:abs>", str(secret)), ("<urn:link>", "link.warc.gz")):
+                conn.execute("INSERT INTO captures (record_id, warc_file, offset, length, warc_type, url, fetched_at, status) "
+                             "VALUES (?, ?, 0, 10, 'response', 'http://127.0.0.1/a/1.html', '2026-01-01T00:00:00+00:00', 200)", [record, name])
         conn.close()
         port = free_port()
         process = subprocess.Popen([sys.executable, "-m", "crawler.explore", str(hostile), "--port", str(port)], cwd=ROOT,
@@ -417,6 +425,14 @@ def test_a_hostile_archives_reading_view_clicked_everywhere_sends_nothing_to_a_c
         base = f"http://127.0.0.1:{port}"
         try:
             wait_for_http(base + "/-/versions.json", process)
+            import urllib.error
+            import urllib.parse
+
+            for record in ("<urn:up>", "<urn:abs>", "<urn:link>"):
+                query = urllib.parse.urlencode({"database": "hostile", "record": record})
+                with pytest.raises(urllib.error.HTTPError) as refused:
+                    urllib.request.urlopen(f"{base}/-/capture?{query}", timeout=10)
+                assert refused.value.code == 404 and b"root:" not in refused.value.read()
             page = browser.new_page()
             reading = f"{base}/-/post/127.0.0.1/{post_id}?database=hostile"
             page.goto(reading)

@@ -103,6 +103,8 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.limits = RunLimits.from_settings(crawler.settings)
         spider.sitemaps_asked = 0
+        spider.pending_listings = {}  # post id -> listings by other blogs, until the post is stored
+        spider.routed = set()  # (site, post id) of the posts this run has read and sent to be stored
         crawler.signals.connect(spider.audit_with_feed, signal=signals.spider_idle)
         crawler.signals.connect(spider.announce, signal=signals.spider_opened)
         contact = crawler.settings.get("CONTACT_URL")
@@ -235,10 +237,14 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
         for request in requests:
             request.meta["listed_at"] = seen_at  # when this blog's page listed it
         if blog.zone is not None:
-            requests += [
-                BlogListing(site=site, post_id=post_id, blog_site=blog.site, zone=blog.zone, seen_at=seen_at)
-                for post_id, site in listed.newly_listed
-            ]
+            for post_id, site in listed.newly_listed:
+                listing = BlogListing(site=site, post_id=post_id, blog_site=blog.site, zone=blog.zone, seen_at=seen_at)
+                if post_id in blog.state.known or (site, post_id) in self.routed:
+                    requests.append(listing)
+                else:
+                    # Asked for by another blog and not stored yet: listed once it is (``route_post``),
+                    # so that the post's own blog row is the post's, whatever came back first.
+                    self.pending_listings.setdefault(post_id, []).append(listing)
         return requests, listed.all_stored
 
     def may_stop_early(self, blog: BlogFacts) -> bool:
@@ -429,9 +435,13 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
         if not rendered:
             post.etag = response.headers.get("ETag", b"").decode("latin-1") or None
             post.last_modified = response.headers.get("Last-Modified", b"").decode("latin-1") or None
+        self.routed.update({(post.site, post_id), (post.site, post.id)})
         yield post
         if listing is not None:
             yield listing
+        for pending in self.pending_listings.pop(post_id, []) + (self.pending_listings.pop(post.id, []) if post.id != post_id else []):
+            if (pending.blog_site, pending.zone) != (post.blog_site, post.blog_zone):
+                yield pending
         if live.is_live_blog:
             yield from self.live_entries(blog, live, post.fetched_at, url=response.url)
 
