@@ -192,6 +192,9 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
             if walk is not None and not walk.ended:
                 walk.stop(f"cannot fetch {request.url}: {reason}")
                 yield LiveBlogWalk(site=walk.site, post_id=post_id, pages=0)
+        if post_id is not None:
+            # Other blogs that listed it keep it: their rows wait no more for the post.
+            yield from self.pending_listings.pop(post_id, [])
         self.count(blog, f"fetch_failed/{kind}")
         # After a failed write (a full disk) the run stops; the pages in flight follow from
         # that one line and are tried again next run.
