@@ -26,6 +26,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.limitreader import LimitReader
 
 from .dates import warc_date_to_iso
+from .paths import UnsafePath, file_in
 from .warc import Capture, capture_written
 
 logger = logging.getLogger(__name__)
@@ -96,7 +97,9 @@ class WarcIndex:
         self.files = []
         self.problems: list[str] = []
         for path in warc_files(paths):
-            if path.is_symlink() and path.resolve().parent != path.parent.resolve():
+            try:
+                file_in(path.parent, path.name)
+            except UnsafePath:
                 self.problems.append(f"{path}: a link to a file elsewhere; not read")
                 continue
             self.files.append(path)

@@ -68,7 +68,7 @@ def test_a_link_out_of_the_folder_is_not_read_and_no_file_is_quoted(tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
     secret = outside / "secret.txt"
-    secret.write_text("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n")
+    secret.write_text("secret-line:not-for-readers\nsecond-line:not-either\n")
     folder = tmp_path / "warc"
     folder.mkdir()
     write(outside / "elsewhere.warc.gz", record_bytes(URL, b"<html>from elsewhere</html>"))
@@ -78,7 +78,7 @@ def test_a_link_out_of_the_folder_is_not_read_and_no_file_is_quoted(tmp_path):
     index = WarcIndex([folder], max_size=MAX)
     assert URL not in index.plain
     text = "\n".join(index.problems)
-    assert "root:x" not in text and "first line" not in text
+    assert "secret-line" not in text and "first line" not in text
     assert f"{folder / 'link.warc.gz'}: a link to a file elsewhere; not read" in text
     assert f"{folder / 'secret.warc'}: a link to a file elsewhere; not read" in text
     assert f"{folder / 'notwarc.warc.gz'}: damaged or truncated (not a WARC file)" in text
@@ -95,7 +95,7 @@ def test_a_name_from_an_archive_is_a_file_of_its_folder_or_refused(tmp_path):
     os.symlink(folder / "own.warc.gz", folder / "alias.warc.gz")
     assert file_in(folder, "pangea-20261202-run1-00001.warc.gz") == folder / "pangea-20261202-run1-00001.warc.gz"
     assert file_in(folder, "alias.warc.gz") == folder / "alias.warc.gz"  # a link inside the folder
-    for name in ("../x.warc.gz", "/etc/passwd", "a/b.warc.gz", "..", ".", "", "a\\b", "x\0y", None, 7, "link.warc.gz"):
+    for name in ("../x.warc.gz", "/abs/olute.warc.gz", "a/b.warc.gz", "..", ".", "", "a\\b", "x\0y", None, 7, "link.warc.gz"):
         with pytest.raises(UnsafePath):
             file_in(folder, name)
 

@@ -300,7 +300,7 @@ def test_warc_files_that_name_no_blog_or_a_bad_one_are_one_line(tmp_path):
     ]
     with open(folder / "c.warc.gz", "wb") as stream:
         writer = WARCWriter(stream, gzip=True)
-        writer.write_record(writer.create_warcinfo_record("c.warc.gz", {"pangea-blogs": "file:///etc/passwd"}))
+        writer.write_record(writer.create_warcinfo_record("c.warc.gz", {"pangea-blogs": "ftp://files.example.org/z/17257"}))
     run = rebuild_alone(tmp_path / "rebuilt.db", "-a", f"warc={folder}")
     [line] = run.stderr.strip().splitlines()
     assert run.returncode == 2 and line.startswith(f"error: WARC file {folder / 'c.warc.gz'} names a blog that cannot be crawled:")
