@@ -178,6 +178,15 @@ class SQLitePipeline:
         if not (self.pending or self.captures) or self.write_error is not None:
             return
         now = utc_now_iso()
+        snapshot = self.book.snapshot
+        if snapshot is not None:
+            # What the run goes by stays the archive as the run found it: the posts and live
+            # blogs about to be written are looked up first (by key, in one batch).
+            snapshot.remember(
+                [(item.site, item.id) for item in self.pending if isinstance(item, (Post, PostStatus))]
+                + [(item.site, item.post_id) for item in self.pending if isinstance(item, BlogListing)],
+                [(item.site, item.post_id) for item in self.pending if isinstance(item, (LiveEntry, LiveBlogWalk))],
+            )
         try:
             with storage.batch(self.db):
                 storage.save_captures(self.db, self.captures)

@@ -15,6 +15,7 @@ import difflib
 from dataclasses import dataclass, field, fields
 
 from collections import Counter
+from typing import Any
 
 from .checks import BadInput, check_blogs, check_mode, check_recheck_days, check_render, check_via, check_warc
 from .storage import CrawlState
@@ -168,7 +169,8 @@ class RunFacts:
     blogs: list[BlogFacts] = field(default_factory=list)
     # The latest capture holding each URL's payload in the WARC files: (record id, payload
     # digest, WARC-Date); a page fetched again with the same payload is a revisit of it.
-    captures: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    # A mapping, or the archive's lookup by URL (``storage.LatestCaptures``): ``.get(url)``.
+    captures: Any = field(default_factory=dict)
     # The run's row in ``crawl_runs``, once the store has opened it.
     run_id: int | None = None
     job: str | None = None  # Scrapyd's job id, when Scrapyd runs the crawl

@@ -57,6 +57,7 @@ class RunBook:
         self.started_at: str | None = None
         # Fields missing across the archive before this run: what markup alarms compare with.
         self.baseline: tuple[int, dict[str, int]] = (0, {})
+        self.snapshot: storage.RunSnapshot | None = None
         # How the run ended, once closed: what ``run_finished`` tells the alerts.
         self.outcome: dict | None = None
 
@@ -70,11 +71,11 @@ class RunBook:
         arguments = facts.arguments
         self.baseline = storage.missing_field_counts(db, EXPECTED_FIELDS)
         since = (datetime.now(timezone.utc) - timedelta(days=arguments.recheck_days)).replace(microsecond=0).isoformat()
-        by_site: dict[str, storage.CrawlState] = {}
+        # What the run goes by: lookups by key into the archive as the run found it.
+        self.snapshot = storage.RunSnapshot(db, since)
         for blog in facts.blogs:
-            blog.state = storage.crawl_state(db, blog.site, blog.zone, since, site_state=by_site.get(blog.site))
-            by_site.setdefault(blog.site, blog.state)
-        facts.captures = storage.latest_captures(db)
+            blog.state = self.snapshot.blog_state(blog.site, blog.zone)
+        facts.captures = self.snapshot.captures
         self.started_at = utc_now_iso()
         start_url = ",".join(blog.start_url for blog in facts.blogs)  # each blog once, as crawled
         self.run_id = storage.start_run(db, mode=arguments.mode, start_url=start_url, now=self.started_at, job=facts.job)
@@ -237,7 +238,7 @@ class RunBook:
             blogs=len(blogs),
             blogs_failed=len(failed_blogs),
             warc_files=json.dumps(
-                [row[0] for row in db.execute("SELECT DISTINCT warc_file FROM captures WHERE run_id = ? ORDER BY 1", [self.run_id])]
+                [row[0] for row in db.execute("SELECT DISTINCT warc_file FROM captures INDEXED BY captures_by_run WHERE run_id = ? ORDER BY 1", [self.run_id])]
             ) if self.stats.get_value("pangea/warc/bytes") else None,
             message="; ".join(messages + [f"audit: {line}" for line in recovered]) or None,
         )
@@ -245,7 +246,7 @@ class RunBook:
             status, reason, "; ".join(messages) or None, blogs=len(blogs),
             blogs_failed=[{"start_url": row["start_url"], "message": row["message"]} for row in failed_blogs],
         )
-        total = db.execute("SELECT count(*) FROM posts").fetchone()[0]
+        total = storage.count_posts(db)
         logger.info(
             "summary: run %s %s%s; %d requests (%d answered 304); posts %d new, %d updated, %d unchanged, %d removed; %d posts in %s",
             self.run_id, status, "" if single else f" ({len(blogs)} blogs, {len(failed_blogs)} failed)",

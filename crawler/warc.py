@@ -157,8 +157,8 @@ class WarcMiddleware:
         self.switched_on = True  # WARC_ENABLED
         self.enabled = False  # until the run opens
         self.failed = False
-        # The latest capture holding each URL's payload: (record id, payload digest, WARC-Date).
-        self.kept: dict[str, tuple[str, str, str]] | None = None
+        # This run's latest capture of each URL it fetched; the archive's are looked up.
+        self.kept: dict[str, tuple[str, str, str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -199,10 +199,13 @@ class WarcMiddleware:
             self.files = WarcFiles(self.directory, stem, self.max_bytes, info)
         return self.files
 
-    def _kept(self) -> dict:
-        if self.kept is None:
-            self.kept = dict(getattr(self.facts, "captures", None) or {})
-        return self.kept
+    def _kept_of(self, uri: str):
+        """The latest capture of ``uri`` holding a 200 payload: this run's, else the archive's
+        (looked up by URL)."""
+        found = self.kept.get(uri)
+        if found is None and self.facts is not None and getattr(self.facts, "captures", None) is not None:
+            found = self.facts.captures.get(uri)
+        return found
 
     def process_response(self, request, response, spider=None):
         if self.failed:
@@ -243,7 +246,7 @@ class WarcMiddleware:
         # With its length given, warcio digests the payload in place (no spooled copy).
         record = self.builder.create_warc_record(uri, "response", payload=BytesIO(body), length=len(body), http_headers=http_headers)
         digest = record.rec_headers.get_header("WARC-Payload-Digest")
-        kept = self._kept().get(uri)
+        kept = self._kept_of(uri)
         refers_to = None
         if kept is not None and (response.status == 304 or (response.status == 200 and kept[1] == digest)):
             # The payload is the one already kept: a revisit that names its capture.
@@ -264,7 +267,7 @@ class WarcMiddleware:
             payload_digest=digest, refers_to=refers_to,
         )
         if capture.warc_type == "response" and response.status == 200:
-            self._kept()[uri] = (record_id, digest, date)
+            self.kept[uri] = (record_id, digest, date)
         self._announce(capture)
         return capture
 
@@ -276,7 +279,7 @@ class WarcMiddleware:
             request.meta["warc_not_kept"] = True  # the spider stores no page without its capture
             return
         uri = request.url
-        original = self._kept().get(uri)
+        original = self._kept_of(uri)
         headers = {"WARC-Refers-To": original[0]} if original is not None else {}
         kind = "conversion" if original is not None else "resource"
         dom = html.encode("utf-8")

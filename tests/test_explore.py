@@ -6,6 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -232,6 +233,45 @@ def test_post_list_facets_by_month_author_and_tag(datasette):
     facets = facets.get("results", facets)
     assert {"month", "blog", "section", "tags", "authors"} <= set(facets)
     assert data["filtered_table_rows_count"] == 60
+
+
+def _facet_counts(base: str, path: str) -> dict[str, dict]:
+    with urllib.request.urlopen(f"{base}{path}") as response:
+        data = json.load(response)
+    facets = data.get("facet_results", {})
+    facets = facets.get("results", facets)
+    return {name: {row["value"]: row["count"] for row in facet["results"]} for name, facet in facets.items()}, data
+
+
+def test_facets_counted_as_posts_are_written_say_what_datasettes_own_facets_count(datasette):
+    """The whole table's facets come from facet_counts; on a page filtered to every row
+    (``id__gt=0``) Datasette's own facets count the rows: both say the same."""
+    for table, names in (("posts", {"section", "site", "language", "authors", "tags"}),
+                         ("post_list", {"month", "blog", "section", "tags", "authors"})):
+        counted, data = _facet_counts(datasette, f"/archive/{table}.json?_size=1")
+        assert set(counted) == names and all(counted.values()), counted
+        own, data = _facet_counts(datasette, f"/archive/{table}.json?_size=1&id__gt=0")
+        assert data["filtered_table_rows_count"] == 60
+        for name in names - {"blog"}:
+            assert counted[name] == own[name], (table, name)
+    # A blog's count is the count of posts that list it; a tag's, of the posts that have it.
+    counted, _ = _facet_counts(datasette, "/archive/post_list.json?_size=1")
+    [(blog, count)] = counted["blog"].items()
+    _, data = _facet_counts(datasette, f"/archive/post_list.json?_size=1&blog__contains={urllib.parse.quote(blog)}")
+    assert data["filtered_table_rows_count"] == count == 60
+    tag, count = next(iter(counted["tags"].items()))
+    filtered, data = _facet_counts(datasette, f"/archive/posts.json?_size=1&tags__arraycontains={urllib.parse.quote(tag)}")
+    assert data["filtered_table_rows_count"] == count == sum(filtered["section"].values()) < 60
+
+
+def test_views_that_join_every_row_open_without_their_count_unless_asked(datasette, archive):
+    links = sqlite3.connect(archive).execute("SELECT count(*) FROM links JOIN posts ON posts.site = links.site AND posts.id = links.post_id").fetchone()[0]
+    _, plain = _facet_counts(datasette, "/archive/cited_links.json?_size=2")
+    _, counted = _facet_counts(datasette, "/archive/cited_links.json?_size=2&_count=1")
+    assert plain["filtered_table_rows_count"] is None and len(plain["rows"]) == 2
+    assert counted["filtered_table_rows_count"] == links > 2
+    _, posts = _facet_counts(datasette, "/archive/post_list.json?_size=2")
+    assert posts["filtered_table_rows_count"] == 60
 
 
 def test_post_list_search_finds_the_seed_post(datasette):

@@ -176,13 +176,14 @@ def test_crawl_state_knows_stored_posts_and_the_recheck_window(db):
     storage.save_post(db, make_post(103, published_at="2026-01-09T00:00:00+00:00"), "2026-01-10T00:00:00+00:00")
     storage.mark_removed(db, "rferl.org", 103, "2026-01-10T00:00:00+00:00")
     state = storage.crawl_state(db, "rferl.org", 17257, "2026-01-07T00:00:00+00:00")
-    assert set(state.known) == {101, 102, 103} and state.known[103].removed
+    assert all(post_id in state.known for post_id in (101, 102, 103)) and state.known[103].removed
+    assert 104 not in state.known and state.known.get(104) is None and len(state.known) == 3
     assert state.recheck == [101] and state.known[101].etag == '"e"'
     assert state.index_complete is False
     storage.save_blog(db, site="rferl.org", zone=17257, title="Blog", now="2026-01-10T00:00:00+00:00", index_complete=True)
     storage.save_blog(db, site="rferl.org", zone=17257, title=None, now="2026-01-11T00:00:00+00:00", index_complete=False)
     assert storage.crawl_state(db, "rferl.org", 17257, "2026-01-07").index_complete is True
-    assert storage.crawl_state(db, "other.org", 17257, "2026-01-07").known == {}
+    assert 101 not in storage.crawl_state(db, "other.org", 17257, "2026-01-07").known
 
 
 def test_missing_field_counts(db):
@@ -298,7 +299,11 @@ def test_an_archive_of_schema_1_loses_its_full_text_triggers_and_keeps_its_index
 
     db = storage.open_db(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == storage.SCHEMA_VERSION == 2
-    assert [t.name for t in db.triggers] == []
+    # The full-text triggers are gone; what is left are the triggers that keep the counts.
+    assert not {t.name for t in db.triggers} & {"posts_ai", "posts_au", "posts_ad"}
+    assert {t.name for t in db.triggers} == {
+        name for name in {**storage.schema.post_counts_sql(), **storage.schema.facet_counts_sql()} if "_counts_" in name
+    }
     storage.save_post(db, make_post(101, title="Recruitment Videos"), "2026-01-02T00:00:00+00:00")
     storage.save_post(db, make_post(102, title="Caliphate Again"), "2026-01-02T00:00:00+00:00")
     assert len(search(db, "posts", "caliphate")) == 1 and len(search(db, "posts", "recruitment")) == 1
@@ -354,6 +359,155 @@ def test_blogs_of_one_site_share_its_posts_and_keep_their_own_listings(db):
     storage.record_listing(db, site="rferl.org", post_id=102, blog_site="rferl.org", zone=30101, now="2026-01-10T00:00:00+00:00")
     first = storage.crawl_state(db, "rferl.org", 17257, "2026-01-07")
     second = storage.crawl_state(db, "rferl.org", 30101, "2026-01-07", site_state=first)
-    # One mapping of the site's posts, however many blogs of the site the run has.
-    assert second.known.maps[-1] is first.known.maps[-1] and set(second.known) == {101, 102}
-    assert second.in_blog == {102} and first.in_blog == {101, 102}
+    # One lookup of the site's posts, however many blogs of the site the run has.
+    assert second.known.site_posts is first.known.site_posts and 101 in second.known and 102 in second.known
+    assert [i in second.in_blog for i in (101, 102)] == [False, True] and [i in first.in_blog for i in (101, 102)] == [True, True]
+
+
+T1, T2, T3 = "2026-01-10T00:00:00+00:00", "2026-01-11T00:00:00+00:00", "2026-01-12T00:00:00+00:00"
+
+
+def _counted_by_a_scan(db) -> dict:
+    """What ``post_counts`` must say, counted the slow way."""
+    fields = storage.schema.COUNTED_FIELDS
+    missing = ", ".join(f"sum(removed_at IS NULL AND ({f} IS NULL OR {f} IN ('', '[]')))" for f in fields)
+    return {
+        row[0]: list(row[1:])
+        for row in db.execute(f"SELECT site, count(*), sum(removed_at IS NOT NULL), {missing} FROM posts GROUP BY site")
+    }
+
+
+def _counted(db) -> dict:
+    names = ", ".join(f"[missing_{f}]" for f in storage.schema.COUNTED_FIELDS)
+    return {row[0]: list(row[1:]) for row in db.execute(f"SELECT site, posts, removed, {names} FROM post_counts") if row[1]}
+
+
+def test_post_counts_follow_every_write_of_a_post(db):
+    steps = [
+        lambda: storage.save_post(db, make_post(101), T1),
+        lambda: storage.save_post(db, make_post(102, tags=[], section=None), T1),
+        lambda: storage.save_post(db, make_post(7, site="www.svoboda.org", url="https://www.svoboda.org/a/7.html", title=""), T1),
+        lambda: storage.save_post(db, make_post(101, authors=[], title="Edited"), T2),  # a field goes missing
+        lambda: storage.save_post(db, make_post(102), T2),  # and comes back
+        lambda: storage.mark_removed(db, "rferl.org", 102, T2),
+        lambda: storage.mark_removed(db, "rferl.org", 102, T3),  # again: nothing changes
+        lambda: storage.mark_unchanged(db, "rferl.org", 102, T3),  # seen again: no longer removed
+        lambda: storage.mark_removed(db, "rferl.org", 101, T3),
+        lambda: db.execute("DELETE FROM posts WHERE site = 'www.svoboda.org'"),
+    ]
+    for step in steps:
+        with db.atomic():
+            step()
+        assert _counted(db) == _counted_by_a_scan(db)
+    assert _counted(db) == {"rferl.org": [2, 1, 0, 0, 0, 0, 0, 0, 0]}
+    assert storage.missing_field_counts(db, ("title", "tags")) == (1, {"title": 0, "tags": 0})
+    assert storage.count_posts(db) == 2
+
+
+def test_post_counts_made_anew_when_what_they_count_changed(tmp_path):
+    path = tmp_path / "a.db"
+    db = storage.open_db(path)
+    storage.save_post(db, make_post(101, tags=[]), T1)
+    storage.save_post(db, make_post(102), T1)
+    db.conn.commit()
+    # As an archive whose counts were made by another version (other fields, wrong numbers).
+    db.execute("DROP TRIGGER post_counts_update")
+    db.execute("CREATE TRIGGER post_counts_update AFTER UPDATE OF title ON posts BEGIN SELECT 1; END")
+    db.execute("UPDATE post_counts SET posts = 99, [missing_tags] = 0")
+    db.conn.commit()
+    db.close()
+    db = storage.open_db(path)
+    assert _counted(db) == _counted_by_a_scan(db) == {"rferl.org": [2, 0, 0, 0, 0, 0, 1, 0, 0]}
+    assert {t.name: t.sql for t in db.triggers}["post_counts_update"] == storage.schema.post_counts_sql()["post_counts_update"]
+    db.close()
+
+
+def test_a_run_goes_by_the_archive_as_it_found_it_whatever_it_writes(db):
+    storage.save_post(db, make_post(101), T1)
+    storage.save_post(db, make_post(102), T1)
+    snapshot = storage.RunSnapshot(db, "2026-01-07T00:00:00+00:00")
+    first, second = snapshot.blog_state("rferl.org", 17257), snapshot.blog_state("rferl.org", 30101)
+    assert 101 in first.known and 103 not in first.known and 101 in first.in_blog and 101 not in second.in_blog
+    # The run stores a new post, lists a stored one in the second blog, marks one removed:
+    # the store says so first, as the pipeline does.
+    snapshot.remember([("rferl.org", 103), ("rferl.org", 102), ("rferl.org", 101)])
+    storage.save_post(db, make_post(103), T2)
+    storage.record_listing(db, site="rferl.org", post_id=102, blog_site="rferl.org", zone=30101, now=T2)
+    storage.mark_removed(db, "rferl.org", 101, T2)
+    for state in (first, second):
+        assert 103 not in state.known and not state.known[101].removed and 102 not in second.in_blog
+    # A new run finds what this one wrote.
+    later = storage.RunSnapshot(db, "2026-01-07T00:00:00+00:00")
+    assert 103 in later.blog_state("rferl.org", 17257).known and 102 in later.blog_state("rferl.org", 30101).in_blog
+
+
+def test_the_latest_capture_of_a_url_is_looked_up_by_url(db):
+    rows = [
+        dict(record_id=f"<urn:uuid:{n}>", run_id=1, warc_file="a.warc.gz", offset=n, length=1, warc_type=kind, url=url,
+             fetched_at=at, status=status, payload_digest=f"sha1:{n}", refers_to=None)
+        for n, (kind, url, at, status) in enumerate([
+            ("response", "https://www.rferl.org/a/1.html", T1, 200),
+            ("response", "https://www.rferl.org/a/1.html", T2, 200),
+            ("revisit", "https://www.rferl.org/a/1.html", T3, 200),
+            ("response", "https://www.rferl.org/a/1.html", T3, 404),
+            ("response", "https://www.rferl.org/a/2.html", T1, 200),
+        ])
+    ]
+    storage.save_captures(db, rows)
+    captures = storage.latest_captures(db)
+    assert captures.get("https://www.rferl.org/a/1.html")[:2] == ("<urn:uuid:1>", "sha1:1")
+    assert captures.get("https://www.rferl.org/a/2.html")[0] == "<urn:uuid:4>"
+    assert captures.get("https://www.rferl.org/a/3.html") is None
+
+
+def _facets_by_a_scan(db) -> dict:
+    """What ``facet_counts`` must say, counted the slow way: (facet, value, month) -> [posts, removed]."""
+    found = {}
+    month = "coalesce(substr(p.published_at, 1, 7), '')"
+    selects = [f"SELECT '{c}', p.[{c}], {month}, p.removed_at, p.site FROM posts p WHERE p.[{c}] IS NOT NULL"
+               for c in ("site", "section", "language")]
+    selects.append(f"SELECT 'month', {month}, {month}, p.removed_at, p.site FROM posts p")
+    for facet in ("authors", "tags"):
+        selects.append(f"SELECT '{facet}', value, {month}, p.removed_at, p.site FROM posts p, json_each(p.{facet})")
+    selects.append(f"SELECT 'blog', b.blog_site || '/' || b.zone, {month}, p.removed_at, p.site FROM posts p "
+                   "JOIN post_blogs b ON b.site = p.site AND b.post_id = p.id")
+    selects.append("SELECT 'domain_links', coalesce(domain, ''), '', NULL, site FROM links WHERE internal = 0")
+    selects.append("SELECT 'domain_posts', d, '', NULL, site FROM (SELECT DISTINCT coalesce(domain, '') AS d, site, post_id "
+                   "FROM links WHERE internal = 0)")
+    for facet, value, month_, removed_at, site in db.execute(" UNION ALL ".join(selects)):
+        counts = found.setdefault((facet, value, month_, site), [0, 0])
+        counts[0] += 1
+        counts[1] += removed_at is not None
+    return found
+
+
+def _facets(db) -> dict:
+    return {r[:4]: [r[4], r[5]] for r in db.execute("SELECT facet, value, month, site, posts, removed FROM facet_counts") if r[4]}
+
+
+def test_facet_counts_follow_every_write_of_a_post(db):
+    steps = [
+        lambda: storage.save_post(db, make_post(101), T1),
+        lambda: storage.save_post(db, make_post(102, tags=["Iraq"], section=None, published_at=None), T1),
+        lambda: storage.save_post(db, make_post(7, site="www.svoboda.org", url="https://www.svoboda.org/a/7.html", language="ru"), T1),
+        lambda: storage.save_post(db, make_post(101, authors=["Claire Smith"], tags=["Syria", "Mosul"], published_at="2016-03-01T00:00:00+00:00"), T2),
+        lambda: storage.mark_removed(db, "rferl.org", 102, T2),
+        lambda: storage.save_post(db, make_post(102, section="Other", links=[
+            Link(0, "https://x.example/", "link", "x.example", False), Link(1, "https://x.example/2", "two", "x.example", False),
+            Link(2, "mailto:a@b.example", "mail", None, False), Link(3, "https://www.rferl.org/a/1.html", "in", "www.rferl.org", True),
+        ]), T3),  # back, edited and dated, with two links to one domain
+        lambda: db.execute("UPDATE links SET domain = 'y.example' WHERE site = 'rferl.org' AND post_id = 102 AND position = 1"),
+        lambda: storage.mark_removed(db, "rferl.org", 101, T3),
+        lambda: storage.record_listing(db, site="rferl.org", post_id=102, blog_site="rferl.org", zone=30101, now=T3),
+        lambda: [db.execute(f"DELETE FROM {t} WHERE site = 'www.svoboda.org'") for t in ("post_tags", "post_authors", "post_blogs", "links", "posts")],
+    ]
+    for step in steps:
+        with db.atomic():
+            step()
+        assert _facets(db) == _facets_by_a_scan(db)
+    r = "rferl.org"
+    assert _facets(db)[("authors", "Claire Smith", "2016-03", r)] == [1, 1]
+    assert _facets(db)[("section", "Other", "2015-02", r)] == [1, 0]
+    assert _facets(db)[("blog", "rferl.org/30101", "2015-02", r)] == [1, 0]
+    assert _facets(db)[("domain_links", "x.example", "", r)] == [2, 0] and _facets(db)[("domain_posts", "x.example", "", r)] == [2, 0]
+    assert ("domain_links", "www.rferl.org", "", r) not in _facets(db)

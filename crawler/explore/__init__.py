@@ -27,6 +27,20 @@ from .plugin import (  # noqa: F401 - the plugin's hooks, registered with this p
 )
 
 METADATA = Path(__file__).with_name("metadata.json")
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    from .nocount import without_count
+
+    return without_count
+
+
+@hookimpl
+def register_facet_classes():
+    from .facets import CountedFacet
+
+    return [CountedFacet]
 # Tables every archive has: what tells an archive from any other database Datasette serves.
 _ARCHIVE_TABLES = {"posts", "crawl_runs", "images", "links"}
 _seen: dict[tuple[str, float], bool] = {}

@@ -43,6 +43,7 @@ def sort_listed_posts(
     listed = ListedPosts()
     listed_ids = set() if listed_ids is None else listed_ids
     site = site_key(start_url)
+    state.look_up([article_id_from_url(url) for url in urls])  # the page's posts, in one batch
     for url in urls:
         post_id = article_id_from_url(url)
         if not is_same_site(url, start_url):
@@ -103,6 +104,7 @@ def older_live_page_needed(
 def missed_by_index(feed_urls: list[str], *, start_url: str, seen_ids: set[int], state: CrawlState) -> list[tuple[str, int]]:
     """The feed's posts that the index walk did not lead to and the archive does not hold."""
     missed = []
+    state.look_up([article_id_from_url(url) for url in feed_urls])
     for url in feed_urls:
         post_id = article_id_from_url(url)
         known = state.known.get(post_id)

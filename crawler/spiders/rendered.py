@@ -73,6 +73,7 @@ class RenderedIndexMixin:
                 return True
             if not self.may_stop_early(blog):
                 return False
+            blog.state.look_up(batch)
             stored = [blog.state.known.get(i) for i in batch]
             return bool(batch) and all(k is not None and not k.removed for k in stored)
 

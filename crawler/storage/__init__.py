@@ -29,6 +29,8 @@ from .schema import (
 from .state import (
     CrawlState,
     KnownPost,
+    RunSnapshot,
+    count_posts,
     count_failures,
     crawl_state,
     has_failures,
@@ -57,7 +59,7 @@ from .writes import (
 
 __all__ = [
     "APPLICATION_ID", "CRAWL_RUN_COLUMNS", "MIGRATIONS", "FTS_TABLES", "LIVE_ENTRY_COLUMNS", "POST_COLUMNS", "SCHEMA_VERSION", "VIEWS",
-    "CrawlState", "KnownPost", "RunLock", "StorageError",
+    "CrawlState", "KnownPost", "RunLock", "RunSnapshot", "count_posts", "StorageError",
     "batch", "check_archive", "check_writable", "content_hash", "count_failures", "crawl_state", "ensure_db_shape",
     "finish_run", "has_failures", "latest_captures", "load_stored_form", "mark_removed", "mark_unchanged", "missing_field_counts", "open_db",
     "record_failure", "record_identity_mismatch", "record_listing", "renumber_entries", "resolve_index_failures",

@@ -158,3 +158,18 @@ def _runs_found_by_their_start(db: sqlite_utils.Database) -> None:
     # A merge matches each source run to the target's by its start: through an index, a
     # merge costs what it brings, not the target's years of half-hourly runs.
     db.execute("CREATE INDEX IF NOT EXISTS crawl_runs_started_at ON crawl_runs (started_at)")
+
+
+@MIGRATIONS(name="0008_lookups_by_key")
+def _lookups_by_key(db: sqlite_utils.Database) -> None:
+    # A run reads what it needs by key, never the whole archive: the recheck window of a
+    # site, the posts a blog lists, the latest capture of a URL, the files of a run, a
+    # blog's failures.
+    for sql in (
+        "CREATE INDEX IF NOT EXISTS posts_by_site_date ON posts (site, published_at)",
+        "CREATE INDEX IF NOT EXISTS post_blogs_by_blog ON post_blogs (blog_site, zone, post_id)",
+        "CREATE INDEX IF NOT EXISTS captures_latest ON captures (url, fetched_at, record_id) WHERE warc_type = 'response' AND status = 200",
+        "CREATE INDEX IF NOT EXISTS captures_by_run ON captures (run_id)",
+        "CREATE INDEX IF NOT EXISTS failures_by_blog ON failures (site, blog_zone)",
+    ):
+        db.execute(sql)

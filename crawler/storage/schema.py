@@ -13,7 +13,7 @@ from urllib.parse import quote
 import sqlite_utils
 
 from .migrations import MIGRATIONS
-from ..items import HASHED_FIELDS, SEARCHABLE_FIELDS, Embed, Image, Link, Post
+from ..items import EXPECTED_FIELDS, HASHED_FIELDS, SEARCHABLE_FIELDS, Embed, Image, Link, Post
 
 SCHEMA_VERSION = 2  # 2: full-text search kept by the write path, not by triggers
 # SQLite's application_id of an archive ("PANG"): what tells our file from any other
@@ -350,6 +350,211 @@ def _shape(db: sqlite_utils.Database) -> None:
     if "posts_fts" not in tables:
         db["posts"].enable_fts(list(SEARCHABLE_FIELDS), tokenize="porter")
     MIGRATIONS.apply(db)
+    keep_post_counts(db)
+    keep_facet_counts(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
+
+
+# ``post_counts``: per site, the posts held, those marked removed, and of the others how
+# many lack each field a run checks (``EXPECTED_FIELDS``): what a run's markup alarms
+# compare with and what the exploration shows, kept by SQLite itself (triggers on
+# ``posts``) in the transaction that writes a post, whoever writes it (a crawl, a merge,
+# a re-extraction), so that nothing ever counts the posts by reading them all.
+COUNTED_FIELDS = EXPECTED_FIELDS
+
+
+def _missing(row: str, name: str) -> str:
+    return f"({row}.removed_at IS NULL AND ({row}.[{name}] IS NULL OR {row}.[{name}] IN ('', '[]')))"
+
+
+def _count_changes(row: str, sign: str) -> str:
+    sets = [f"posts = posts {sign} 1", f"removed = removed {sign} ({row}.removed_at IS NOT NULL)"]
+    sets += [f"[missing_{name}] = [missing_{name}] {sign} {_missing(row, name)}" for name in COUNTED_FIELDS]
+    return f"UPDATE post_counts SET {', '.join(sets)} WHERE site = {row}.site;"
+
+
+def post_counts_sql() -> dict[str, str]:
+    """The table and its triggers, as SQLite keeps their text in ``sqlite_master``."""
+    columns = ["site TEXT PRIMARY KEY", "posts INTEGER NOT NULL DEFAULT 0", "removed INTEGER NOT NULL DEFAULT 0"]
+    columns += [f"[missing_{name}] INTEGER NOT NULL DEFAULT 0" for name in COUNTED_FIELDS]
+    # No conflict clause: inside a trigger, the writing statement's own (an upsert) would rule it.
+    add = (
+        "INSERT INTO post_counts (site) SELECT NEW.site WHERE NOT EXISTS (SELECT 1 FROM post_counts WHERE site = NEW.site); "
+        + _count_changes("NEW", "+")
+    )
+    watched = ", ".join(["site", "removed_at", *COUNTED_FIELDS])
+    return {
+        "post_counts": f"CREATE TABLE post_counts ({', '.join(columns)})",
+        "post_counts_insert": f"CREATE TRIGGER post_counts_insert AFTER INSERT ON posts BEGIN {add} END",
+        "post_counts_delete": f"CREATE TRIGGER post_counts_delete AFTER DELETE ON posts BEGIN {_count_changes('OLD', '-')} END",
+        "post_counts_update": (
+            f"CREATE TRIGGER post_counts_update AFTER UPDATE OF {watched} ON posts BEGIN "
+            f"{_count_changes('OLD', '-')} {add} END"
+        ),
+    }
+
+
+def keep_post_counts(db: sqlite_utils.Database) -> None:
+    """Make ``post_counts`` and its triggers, or make them anew (with one count of the
+    posts) when what they count has changed since the archive's were made."""
+    wanted = post_counts_sql()
+    found = dict(db.execute(
+        f"SELECT name, sql FROM sqlite_master WHERE name IN ({', '.join('?' * len(wanted))})", list(wanted)
+    ).fetchall())
+    if found == wanted:
+        return
+    for name in wanted:
+        if name != "post_counts":
+            db.execute(f"DROP TRIGGER IF EXISTS [{name}]")
+    db.execute("DROP TABLE IF EXISTS post_counts")
+    for sql in wanted.values():
+        db.execute(sql)
+    sums = ", ".join(f"sum({_missing('posts', name)})" for name in COUNTED_FIELDS)
+    names = ", ".join(f"[missing_{name}]" for name in COUNTED_FIELDS)
+    db.execute(
+        f"INSERT INTO post_counts (site, posts, removed, {names}) "
+        f"SELECT site, count(*), sum(removed_at IS NOT NULL), {sums} FROM posts GROUP BY site"
+    )
+
+
+# ``facet_counts``: how many posts of each site have each value of each facet the
+# exploration shows, per month of publication (``''`` when a post has no date), with how many of them are
+# marked removed: the facets of the posts pages, the posts per month and the chart read
+# these few rows instead of grouping every post. Kept by triggers, like ``post_counts``:
+# on ``posts`` for the columns (and for the authors and tags a post already has when it
+# is written or moves month), on ``post_authors`` and ``post_tags`` for the names.
+FACETS_OF_POSTS = ("site", "section", "language")  # columns of ``posts``
+# Facets of the rows that hang on a post: facet -> (table, the value of a row ``j`` of it,
+# and what it joins). A blog is its site and zone (``blog_site/zone``): its title comes
+# later than its posts, and is read with the counts.
+FACETS_OF_NAMES = {
+    "authors": ("post_authors", "n.name", "JOIN authors n ON n.id = j.author_id"),
+    "tags": ("post_tags", "n.name", "JOIN tags n ON n.id = j.tag_id"),
+    "blog": ("post_blogs", "j.blog_site || '/' || j.zone", ""),
+}
+
+
+def _bump(facet: str, values: str, month: str, removed: str, sign: str, site: str) -> str:
+    """Statements that add (``+``) or take (``-``) one post under each value ``values``
+    (a ``SELECT ... AS value``) gives of ``facet``, in ``month``; ``removed``: the post's
+    ``removed_at``. ``month`` and ``removed`` are expressions of the trigger's row."""
+    return (
+        f"INSERT INTO facet_counts (facet, value, month, site) SELECT '{facet}', v.value, {month}, {site} FROM ({values}) AS v "
+        f"WHERE v.value IS NOT NULL AND NOT EXISTS "
+        f"(SELECT 1 FROM facet_counts f WHERE f.facet = '{facet}' AND f.value = v.value AND f.month = {month} AND f.site = {site}); "
+        f"UPDATE facet_counts SET posts = posts {sign} 1, removed = removed {sign} ({removed} IS NOT NULL) "
+        f"WHERE facet = '{facet}' AND month = {month} AND site = {site} AND value IN ({values});"
+    )
+
+
+def _post_facets(row: str, sign: str) -> str:
+    """A post row's facets: its columns, its month, and the names it already has."""
+    month, removed = f"coalesce(substr({row}.published_at, 1, 7), '')", f"{row}.removed_at"
+    parts = [_bump(column, f"SELECT {row}.[{column}] AS value", month, removed, sign, f"{row}.site") for column in FACETS_OF_POSTS]
+    parts.append(_bump("month", f"SELECT {month} AS value", month, removed, sign, f"{row}.site"))
+    for facet, (table, value, join) in FACETS_OF_NAMES.items():
+        names = f"SELECT {value} AS value FROM [{table}] j {join} WHERE j.site = {row}.site AND j.post_id = {row}.id"
+        parts.append(_bump(facet, names, month, removed, sign, f"{row}.site"))
+    return " ".join(parts)
+
+
+# The columns of each such row its value reads.
+_KEYS = {"authors": ("author_id",), "tags": ("tag_id",), "blog": ("blog_site", "zone")}
+
+
+def _name_facets(facet: str, table: str, value: str, join: str, row: str, sign: str) -> str:
+    """A name given to a post (or taken from it): counted when the post is there."""
+    post = f"FROM posts WHERE site = {row}.site AND id = {row}.post_id"
+    values = (f"SELECT {value} AS value FROM (SELECT {row}.site AS site, {row}.post_id AS post_id, "
+              + ", ".join(f"{row}.{c} AS {c}" for c in _KEYS[facet]) + f") AS j {join} WHERE EXISTS (SELECT 1 {post})")
+    month = f"(SELECT coalesce(substr(published_at, 1, 7), '') {post})"
+    return _bump(facet, values, month, f"(SELECT removed_at {post})", sign, f"{row}.site")
+
+
+def _domain_counts(row: str, sign: str, other: str) -> str:
+    """The outside links of a post (``links`` with ``internal = 0``) by domain: ``domain_links``
+    counts the links, ``domain_posts`` the posts that have one (``''``: no domain)."""
+    domain = f"coalesce({row}.domain, '')"
+    same = (f"SELECT 1 FROM links l WHERE l.site = {row}.site AND l.post_id = {row}.post_id AND l.internal = 0 "
+            f"AND coalesce(l.domain, '') = {domain}{other}")
+    when = f"{row}.internal = 0"
+    return (
+        _bump("domain_links", f"SELECT {domain} AS value WHERE {when}", "''", "NULL", sign, f"{row}.site")
+        + " " + _bump("domain_posts", f"SELECT {domain} AS value WHERE {when} AND NOT EXISTS ({same})", "''", "NULL", sign, f"{row}.site")
+    )
+
+
+def _domain_triggers() -> dict[str, str]:
+    changed = "OLD.domain IS NOT NEW.domain OR OLD.internal IS NOT NEW.internal OR OLD.site IS NOT NEW.site OR OLD.post_id IS NOT NEW.post_id"
+    return {
+        "facet_counts_links_insert": (
+            "CREATE TRIGGER facet_counts_links_insert AFTER INSERT ON links BEGIN "
+            f"{_domain_counts('NEW', '+', ' AND l.rowid <> NEW.rowid')} END"
+        ),
+        "facet_counts_links_delete": f"CREATE TRIGGER facet_counts_links_delete AFTER DELETE ON links BEGIN {_domain_counts('OLD', '-', '')} END",
+        "facet_counts_links_update": (
+            f"CREATE TRIGGER facet_counts_links_update AFTER UPDATE OF domain, internal, site, post_id ON links WHEN {changed} BEGIN "
+            f"{_domain_counts('OLD', '-', '')} {_domain_counts('NEW', '+', ' AND l.rowid <> NEW.rowid')} END"
+        ),
+    }
+
+
+def facet_counts_sql() -> dict[str, str]:
+    watched = ", ".join(["site", "id", "published_at", "removed_at", *FACETS_OF_POSTS])
+    sql = {
+        "facet_counts": (
+            "CREATE TABLE facet_counts (facet TEXT NOT NULL, value TEXT NOT NULL, month TEXT NOT NULL, "
+            "posts INTEGER NOT NULL DEFAULT 0, removed INTEGER NOT NULL DEFAULT 0, site TEXT NOT NULL, PRIMARY KEY (facet, value, month, site)) WITHOUT ROWID"
+        ),
+        "facet_counts_post_insert": f"CREATE TRIGGER facet_counts_post_insert AFTER INSERT ON posts BEGIN {_post_facets('NEW', '+')} END",
+        "facet_counts_post_delete": f"CREATE TRIGGER facet_counts_post_delete AFTER DELETE ON posts BEGIN {_post_facets('OLD', '-')} END",
+        "facet_counts_post_update": (
+            f"CREATE TRIGGER facet_counts_post_update AFTER UPDATE OF {watched} ON posts BEGIN "
+            f"{_post_facets('OLD', '-')} {_post_facets('NEW', '+')} END"
+        ),
+    }
+    sql.update(_domain_triggers())
+    for facet, (table, value, join) in FACETS_OF_NAMES.items():
+        for event, row, sign in (("insert", "NEW", "+"), ("delete", "OLD", "-")):
+            name = f"facet_counts_{facet}_{event}"
+            body = _name_facets(facet, table, value, join, row, sign)
+            sql[name] = f"CREATE TRIGGER {name} AFTER {event.upper()} ON [{table}] BEGIN {body} END"
+    return sql
+
+
+def keep_facet_counts(db: sqlite_utils.Database) -> None:
+    """Make ``facet_counts`` and its triggers, or make them anew (with one count of the
+    posts) when their definition changed."""
+    wanted = facet_counts_sql()
+    found = dict(db.execute(
+        f"SELECT name, sql FROM sqlite_master WHERE name IN ({', '.join('?' * len(wanted))})", list(wanted)
+    ).fetchall())
+    if found == wanted:
+        return
+    for name in wanted:
+        if name != "facet_counts":
+            db.execute(f"DROP TRIGGER IF EXISTS [{name}]")
+    db.execute("DROP TABLE IF EXISTS facet_counts")
+    for sql in wanted.values():
+        db.execute(sql)
+    month = "coalesce(substr(p.published_at, 1, 7), '')"
+    selects = [f"SELECT '{c}' AS facet, p.[{c}] AS value, {month} AS month, p.removed_at AS removed_at, p.site AS site FROM posts p "
+               f"WHERE p.[{c}] IS NOT NULL" for c in FACETS_OF_POSTS]
+    selects.append(f"SELECT 'month', {month}, {month}, p.removed_at, p.site FROM posts p")
+    for facet, (table, value, join) in FACETS_OF_NAMES.items():
+        selects.append(
+            f"SELECT '{facet}', {value}, {month}, p.removed_at, p.site FROM [{table}] j {join} "
+            "JOIN posts p ON p.site = j.site AND p.id = j.post_id"
+        )
+    selects.append("SELECT 'domain_links', coalesce(domain, ''), '', NULL, site FROM links WHERE internal = 0")
+    selects.append(
+        "SELECT 'domain_posts', d, '', NULL, site FROM (SELECT DISTINCT coalesce(domain, '') AS d, site, post_id FROM links WHERE internal = 0)"
+    )
+    db.execute(
+        "INSERT INTO facet_counts (facet, value, month, site, posts, removed) "
+        "SELECT facet, value, month, site, count(*), sum(removed_at IS NOT NULL) FROM ("
+        + " UNION ALL ".join(selects)
+        + ") GROUP BY facet, value, month, site"
+    )

@@ -4,7 +4,6 @@ pages that failed, the blogs walked to their end; and the small records a run le
 
 from __future__ import annotations
 
-from collections import ChainMap
 from dataclasses import dataclass, field
 
 import sqlite_utils
@@ -22,67 +21,210 @@ class KnownPost:
     removed: bool
 
 
+_POST_FIELDS = "p.site, p.id, p.url, p.published_at, p.etag, p.last_modified, p.removed_at"
+_CHUNK = 500  # ids per statement (SQLite allows 32,766 parameters; a page lists about 20)
+
+
+def _chunks(ids: list[int]):
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start:start + _CHUNK]
+
+
+def _marks(ids: list) -> str:
+    return ", ".join("?" * len(ids))
+
+
+class StoredPosts:
+    """A site's stored posts as a run finds them: each looked up by its key when the run
+    first needs it (an indexed lookup, batched per index page), and remembered as it was
+    then. The store tells ``remember`` which posts it is about to write, so that what the
+    run goes by is the archive as the run found it, whatever the run writes.
+
+    What is held grows with the posts the run looks at, never with the archive."""
+
+    def __init__(self, db: sqlite_utils.Database, site: str):
+        self.db, self.site = db, site
+        self.seen: dict[int, KnownPost | None] = {}
+
+    def look_up(self, ids) -> None:
+        todo = [i for i in dict.fromkeys(ids) if i is not None and i not in self.seen]
+        for chunk in _chunks(todo):
+            found = {
+                row[1]: KnownPost(row[0], row[2], row[3], row[4], row[5], row[6] is not None)
+                for row in self.db.execute(f"SELECT {_POST_FIELDS} FROM posts p WHERE p.site = ? AND p.id IN ({_marks(chunk)})",
+                                           [self.site, *chunk])
+            }
+            for post_id in chunk:
+                self.seen[post_id] = found.get(post_id)
+
+    def get(self, post_id: int, default=None) -> KnownPost | None:
+        if post_id not in self.seen:
+            self.look_up([post_id])
+        found = self.seen[post_id]
+        return default if found is None else found
+
+    def count(self) -> int:
+        row = self.db.execute("SELECT posts FROM post_counts WHERE site = ?", [self.site]).fetchone()
+        return row[0] if row else 0
+
+
+class KnownPosts:
+    """The stored posts one blog's run goes by: the site's (``StoredPosts``, shared by the
+    blogs of the site in a run) and the posts of other sites (a sister service's) already
+    recorded as listed in this blog, which come first; and which posts this blog lists
+    (``in_blog``). Looked up by key and remembered as first found, like ``StoredPosts``."""
+
+    def __init__(self, db: sqlite_utils.Database, site_posts: StoredPosts, zone: int | None):
+        self.db, self.site_posts, self.zone = db, site_posts, zone
+        self.site = site_posts.site
+        self.others: dict[int, KnownPost | None] = {}
+        self.listed: dict[int, bool] = {}
+
+    def look_up(self, ids) -> None:
+        ids = [i for i in dict.fromkeys(ids) if i is not None]
+        self.site_posts.look_up(ids)
+        todo = [i for i in ids if i not in self.listed]
+        if self.zone is None:
+            self.listed.update(dict.fromkeys(todo, False))
+            self.others.update(dict.fromkeys(todo))
+            return
+        for chunk in _chunks(todo):
+            listed, others = set(), {}
+            for row in self.db.execute(
+                f"SELECT {_POST_FIELDS} FROM post_blogs b JOIN posts p ON p.site = b.site AND p.id = b.post_id "
+                f"WHERE b.blog_site = ? AND b.zone = ? AND b.post_id IN ({_marks(chunk)})",
+                [self.site, self.zone, *chunk],
+            ):
+                listed.add(row[1])
+                if row[0] != self.site:
+                    others[row[1]] = KnownPost(row[0], row[2], row[3], row[4], row[5], row[6] is not None)
+            for post_id in chunk:
+                self.listed[post_id] = post_id in listed
+                self.others[post_id] = others.get(post_id)
+
+    def get(self, post_id: int, default=None) -> KnownPost | None:
+        if post_id not in self.others:
+            self.look_up([post_id])
+        found = self.others[post_id] or self.site_posts.get(post_id)
+        return default if found is None else found
+
+    def __contains__(self, post_id) -> bool:
+        return self.get(post_id) is not None
+
+    def __getitem__(self, post_id: int) -> KnownPost:
+        found = self.get(post_id)
+        if found is None:
+            raise KeyError(post_id)
+        return found
+
+    def __len__(self) -> int:
+        """The site's stored posts (from the archive's counts, not a scan)."""
+        return self.site_posts.count()
+
+
+class InBlog:
+    """``post_id in state.in_blog``: the stored post is already recorded as listed in the blog."""
+
+    def __init__(self, known: KnownPosts):
+        self.known = known
+
+    def __contains__(self, post_id) -> bool:
+        if post_id not in self.known.listed:
+            self.known.look_up([post_id])
+        return self.known.listed[post_id]
+
+
+class StoredEntries:
+    """``state.live_entries.get(post_id)``: the entry ids stored of a live blog, looked up
+    when the run first reads the live blog, and remembered as found."""
+
+    def __init__(self, db: sqlite_utils.Database, site: str):
+        self.db, self.site = db, site
+        self.seen: dict[int, set[int]] = {}
+
+    def get(self, post_id: int, default=None) -> set[int]:
+        if post_id not in self.seen:
+            self.seen[post_id] = {
+                row[0] for row in self.db.execute("SELECT entry_id FROM live_entries WHERE site = ? AND post_id = ?",
+                                                  [self.site, post_id])
+            }
+        return self.seen[post_id]
+
+
 @dataclass
 class CrawlState:
-    """What a run needs to know of the archive before it fetches anything."""
+    """What a run goes by of the archive for one blog: lookups by key, not a copy of it."""
 
     # The posts of the blog's site (one mapping shared by the blogs of a site in a run),
-    # and those of other sites (a sister service's) the blog lists.
-    known: dict[int, KnownPost] | ChainMap = field(default_factory=dict)
-    # The stored posts already recorded as listed in this blog.
-    in_blog: set[int] = field(default_factory=set)
+    # and those of other sites (a sister service's) the blog lists: ``.get(post_id)``.
+    known: KnownPosts | dict = field(default_factory=dict)
+    # The stored posts already recorded as listed in this blog: ``post_id in in_blog``.
+    in_blog: InBlog | set = field(default_factory=set)
     recheck: list[int] = field(default_factory=list)
     index_complete: bool = False
     failed_posts: dict[int, str] = field(default_factory=dict)
     failed_index_pages: list[str] = field(default_factory=list)
-    # Live blogs: the entries stored of each, and whether a run read them all once.
-    live_entries: dict[int, set[int]] = field(default_factory=dict)
+    # Live blogs: the entries stored of each (``.get(post_id)``), and whether a run read them all once.
+    live_entries: StoredEntries | dict = field(default_factory=dict)
     live_walk_complete: set[int] = field(default_factory=set)
+
+    def look_up(self, ids) -> None:
+        """The posts an index page lists, looked up in one batch before they are decided on."""
+        if isinstance(self.known, KnownPosts):
+            self.known.look_up(ids)
 
 
 def crawl_state(
     db: sqlite_utils.Database, site: str, zone: int | None, recheck_since: str, site_state: CrawlState | None = None
 ) -> CrawlState:
     """What the archive holds for the blog ``zone`` of ``site``. ``site_state`` is the state
-    of another blog of the same site in this run: the site's posts and live blogs are read
-    once and shared (a site's posts, held once per blog, would weigh as many times as the
-    run has blogs of the site)."""
+    of another blog of the same site in this run: the site's posts, recheck window and live
+    blogs are looked up once and shared.
+
+    Every statement is an indexed lookup: the recheck window through ``published_at``, the
+    posts by key as the run meets them; nothing here reads the whole archive."""
     state = CrawlState()
     if site_state is None:
-        site_known: dict[int, KnownPost] = {}
-        for post_id, url, published_at, etag, last_modified, removed_at in db.execute(
-            "SELECT id, url, published_at, etag, last_modified, removed_at FROM posts WHERE site = ?", [site]
-        ):
-            site_known[post_id] = KnownPost(site, url, published_at, etag, last_modified, removed_at is not None)
-            if removed_at is None and published_at and published_at >= recheck_since:
-                state.recheck.append(post_id)
-        for post_id, complete in db.execute("SELECT post_id, walk_complete_at FROM live_blogs WHERE site = ?", [site]):
-            state.live_entries[post_id] = set()
+        site_posts = StoredPosts(db, site)
+        window = [
+            row for row in db.execute(
+                f"SELECT {_POST_FIELDS} FROM posts p WHERE p.site = ? AND p.published_at >= ? AND p.removed_at IS NULL ORDER BY p.id",
+                [site, recheck_since],
+            )
+        ]
+        for row in window:
+            site_posts.seen[row[1]] = KnownPost(row[0], row[2], row[3], row[4], row[5], False)
+            state.recheck.append(row[1])
+        live = list(db.execute("SELECT post_id, walk_complete_at FROM live_blogs WHERE site = ? ORDER BY post_id", [site]))
+        site_posts.look_up([post_id for post_id, _ in live])
+        for post_id, complete in live:
             if complete:
                 state.live_walk_complete.add(post_id)
             # A live blog grows without its publication date moving: it is re-checked every run.
-            if post_id in site_known and not site_known[post_id].removed and post_id not in state.recheck:
+            known = site_posts.get(post_id)
+            if known is not None and not known.removed and post_id not in state.recheck:
                 state.recheck.append(post_id)
-        for post_id, entry_id in db.execute("SELECT post_id, entry_id FROM live_entries WHERE site = ?", [site]):
-            state.live_entries.setdefault(post_id, set()).add(entry_id)
+        state.live_entries = StoredEntries(db, site)
     else:
-        site_known = site_state.known.maps[-1] if isinstance(site_state.known, ChainMap) else site_state.known
+        site_posts = site_state.known.site_posts
         state.recheck, state.live_entries, state.live_walk_complete = (
             site_state.recheck, site_state.live_entries, site_state.live_walk_complete
         )
-    # The posts of other sites listed in this blog, and which posts this blog lists.
-    others: dict[int, KnownPost] = {}
-    for post_site, post_id, url, published_at, etag, last_modified, removed_at in db.execute(
-        "SELECT p.site, p.id, p.url, p.published_at, p.etag, p.last_modified, p.removed_at FROM post_blogs b "
-        "JOIN posts p ON p.site = b.site AND p.id = b.post_id WHERE b.blog_site = ? AND b.zone = ?",
-        [site, zone],
-    ):
-        state.in_blog.add(post_id)
-        if post_site != site:
-            others[post_id] = KnownPost(post_site, url, published_at, etag, last_modified, removed_at is not None)
-            if removed_at is None and published_at and published_at >= recheck_since:
-                state.recheck = [*state.recheck, post_id]  # a list of the blog's own, not the site's
-    state.known = ChainMap(others, site_known)
+    known = KnownPosts(db, site_posts, zone)
+    if zone is not None:
+        # The posts of other sites listed in this blog and published in the window: from
+        # the window of every site (``published_at``), each checked against the listing.
+        others = list(db.execute(
+            f"SELECT {_POST_FIELDS} FROM posts p CROSS JOIN post_blogs b ON b.site = p.site AND b.post_id = p.id "
+            "WHERE p.published_at >= ? AND p.site <> ? AND p.removed_at IS NULL AND b.blog_site = ? AND b.zone = ? ORDER BY p.id",
+            [recheck_since, site, site, zone],
+        ))
+        known.look_up([row[1] for row in others])
+        extra = [row[1] for row in others if known.others.get(row[1]) is not None]
+        if extra:
+            state.recheck = [*state.recheck, *extra]  # a list of the blog's own, not the site's
+    state.known = known
+    state.in_blog = InBlog(known)
     row = db.execute("SELECT index_complete_at FROM blogs WHERE site = ? AND zone = ?", [site, zone]).fetchone()
     state.index_complete = bool(row and row[0])
     for kind, url, post_id in db.execute(
@@ -95,15 +237,54 @@ def crawl_state(
     return state
 
 
-def latest_captures(db: sqlite_utils.Database) -> dict[str, tuple[str, str, str]]:
-    """Per URL, the latest WARC response that holds a 200 payload."""
-    return {
-        url: (record_id, digest, iso_to_warc_date(fetched_at))
-        for url, record_id, digest, fetched_at, _ in db.execute(
-            "SELECT url, record_id, payload_digest, fetched_at, max(fetched_at || record_id) FROM captures "
-            "WHERE warc_type = 'response' AND status = 200 GROUP BY url"
-        )
-    }
+class RunSnapshot:
+    """The archive as a run found it, for every blog of the run: the blogs' states, and the
+    latest capture of each URL. Before the store writes posts or live entries, it tells
+    ``remember`` their keys: each blog's lookups keep the answer the archive gave before."""
+
+    def __init__(self, db: sqlite_utils.Database, recheck_since: str):
+        self.db, self.recheck_since = db, recheck_since
+        self.states: list[CrawlState] = []
+        self.by_site: dict[str, CrawlState] = {}
+        self.captures = LatestCaptures(db)
+
+    def blog_state(self, site: str, zone: int | None) -> CrawlState:
+        state = crawl_state(self.db, site, zone, self.recheck_since, site_state=self.by_site.get(site))
+        self.by_site.setdefault(site, state)
+        self.states.append(state)
+        return state
+
+    def remember(self, posts: list[tuple[str, int]], entries: list[tuple[str, int]] = ()) -> None:
+        """``posts`` and the live blogs of ``entries`` ((site, post id) each) are about to be written."""
+        if posts:
+            ids = [post_id for _, post_id in posts]
+            for state in self.states:
+                state.known.look_up(ids)
+        for site, post_id in entries:
+            state = self.by_site.get(site)
+            if state is not None:
+                state.live_entries.get(post_id)
+
+
+class LatestCaptures:
+    """``captures.get(url)``: the latest WARC response holding the URL's 200 payload, as
+    (record id, payload digest, WARC-Date); one indexed lookup per URL a run fetches."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    def get(self, url: str, default=None):
+        row = self.db.execute(
+            "SELECT record_id, payload_digest, fetched_at FROM captures "
+            "WHERE url = ? AND warc_type = 'response' AND status = 200 ORDER BY fetched_at DESC, record_id DESC LIMIT 1",
+            [url],
+        ).fetchone()
+        return default if row is None else (row[0], row[1], iso_to_warc_date(row[2]))
+
+
+def latest_captures(db: sqlite_utils.Database) -> LatestCaptures:
+    """Per URL, the latest WARC response that holds a 200 payload (looked up by URL)."""
+    return LatestCaptures(db)
 
 
 def save_captures(db: sqlite_utils.Database, rows: list[dict]) -> None:
@@ -177,12 +358,15 @@ def save_blog(db: sqlite_utils.Database, *, site: str, zone: int, title: str | N
 
 
 def missing_field_counts(db: sqlite_utils.Database, fields: tuple[str, ...]) -> tuple[int, dict[str, int]]:
-    """How many stored posts lack each field: the baseline a run's parse is compared with."""
-    conditions = {
-        name: f"{name} IS NULL OR {name} IN ('', '[]')" for name in fields
-    }
-    selected = ", ".join(f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END)" for cond in conditions.values())
-    row = db.execute(f"SELECT count(*), {selected} FROM posts WHERE removed_at IS NULL").fetchone()
-    return row[0], {name: row[i + 1] or 0 for i, name in enumerate(conditions)}
+    """How many stored posts (not removed) lack each field: the baseline a run's parse is
+    compared with. Read from ``post_counts``, which the archive keeps as posts are written."""
+    selected = ", ".join(f"sum([missing_{name}])" for name in fields)
+    row = db.execute(f"SELECT sum(posts - removed), {selected} FROM post_counts").fetchone()
+    return row[0] or 0, {name: row[i + 1] or 0 for i, name in enumerate(fields)}
+
+
+def count_posts(db: sqlite_utils.Database) -> int:
+    """Posts the archive holds (``post_counts``, not a scan)."""
+    return db.execute("SELECT coalesce(sum(posts), 0) FROM post_counts").fetchone()[0]
 
 
