@@ -712,6 +712,173 @@ def _rows_merge_runs(result: dict) -> list[tuple[str, str, str]]:
     ]
 
 
+# --- the archive at network size -------------------------------------------------------------
+
+# The pages the README shows, as a reader opens them (warm: each opened once before it is timed).
+SCALE_PAGES = {
+    "database page": "/archive",
+    "posts": "/archive/posts",
+    "post_list (facets)": "/archive/post_list",
+    "search box of post_list": "/archive/post_list?_search=fighters",
+    "search query": "/archive/search?q=fighters",
+    "reading view": "/-/post/{site}/{post_id}?database=archive",
+    "chart": "/-/chart?database=archive",
+    "posts_per_month": "/archive/posts_per_month",
+    "cited_domains": "/archive/cited_domains",
+    "cited_links": "/archive/cited_links",
+    "posts by author": "/archive/posts_by_author?author={author}",
+    "posts with a tag": "/archive/posts_with_tag?tag={tag}",
+    "edited_posts": "/archive/edited_posts",
+    "failed_runs": "/archive/failed_runs",
+}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _time_pages(db_path: Path, rounds: int = 3) -> dict:
+    """Each page's warm time (median of ``rounds``) from ``python -m crawler.explore``, and
+    the facets Datasette reports as timed out on the table pages."""
+    import subprocess
+    import urllib.request
+
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "crawler.explore", str(db_path), "--port", str(port)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):  # up to 60 s for the server to answer
+            try:
+                urllib.request.urlopen(base + "/-/versions.json", timeout=5).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        import sqlite3
+
+        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+            site, post_id = conn.execute("SELECT site, id FROM posts ORDER BY published_at DESC LIMIT 1").fetchone()
+            author = conn.execute("SELECT name FROM authors ORDER BY id LIMIT 1").fetchone()[0]
+            tag = conn.execute("SELECT name FROM tags ORDER BY id LIMIT 1").fetchone()[0]
+        from urllib.parse import quote
+
+        pages = {}
+        for name, path in SCALE_PAGES.items():
+            url = base + path.format(site=site, post_id=post_id, author=quote(author), tag=quote(tag))
+            times, status = [], None
+            for _ in range(rounds + 1):
+                started = time.perf_counter()
+                try:
+                    with urllib.request.urlopen(url, timeout=120) as response:
+                        response.read()
+                        status = response.status
+                except urllib.error.HTTPError as error:
+                    status = error.code
+                times.append(time.perf_counter() - started)
+            pages[name] = {"ms": round(statistics.median(times[1:]) * 1000), "status": status}
+        timed_out = {}
+        for table in ("posts", "post_list"):
+            with urllib.request.urlopen(f"{base}/archive/{table}.json?_extra=facets_timed_out", timeout=120) as response:
+                timed_out[table] = json.loads(response.read()).get("facets_timed_out", [])
+        return {"pages": pages, "facets_timed_out": timed_out}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def bench_scale(sizes: tuple[int, ...] = (2000, 100_000, 1_000_000), rounds: int = 3, merge_up_to: int = 100_000) -> dict:
+    """One crawl of the replica's 2,000 posts, grown to each size (``devtools.grow``):
+    the no-change run (wall, peak RSS, requests), each exploration page's warm time, and a
+    merge of the archive into an empty one (throughput, peak RSS)."""
+    import shutil
+    import sqlite3
+    import subprocess
+    import tempfile
+
+    figures = []
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder) / "base.db"
+        replica = ReplicaProcess(sizes[0])
+        try:
+            first = _run_measured(_crawl_command("blog", replica.index_url, base))
+            if first["exit"] != 0:
+                raise SystemExit("bench: the first crawl failed:\n" + first["stderr"][-2000:])
+            with sqlite3.connect(base) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                first_requests = conn.execute("SELECT requests FROM crawl_runs ORDER BY id LIMIT 1").fetchone()[0]
+            for size in sizes:
+                work = Path(folder) / str(size)
+                work.mkdir()
+                db_path = work / "archive.db"
+                shutil.copy(base, db_path)
+                # In a process of its own: a child's peak RSS starts at its parent's at fork time.
+                started = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "devtools.grow", str(db_path), "--posts", str(size)], cwd=ROOT, check=True,
+                               stdout=subprocess.DEVNULL)
+                grown = {"posts": size, "seconds": round(time.perf_counter() - started, 1)}
+                _run_measured(_crawl_command("blog", replica.index_url, db_path))  # the first run after growing: caches warm
+                runs = []
+                for _ in range(rounds):
+                    run = _run_measured(_crawl_command("blog", replica.index_url, db_path))
+                    with sqlite3.connect(db_path) as conn:
+                        requests = conn.execute("SELECT requests FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()[0]
+                    runs.append({"wall_s": round(run["wall"], 2), "peak_rss_mib": round(run["peak_rss_mib"], 1),
+                                 "requests": requests, "exit": run["exit"]})
+                pages = _time_pages(db_path)
+                merge = {"wall": 0.0, "peak_rss_mib": 0.0, "exit": None}
+                if size <= merge_up_to:  # a merge of a million posts takes long: measured up to ``merge_up_to``
+                    merge = _run_measured([sys.executable, "-m", "scrapy", "merge", str(work / "merged.db"), str(db_path)])
+                figures.append({
+                    "posts": grown["posts"], "grow_s": grown["seconds"],
+                    "nochange_wall_s": statistics.median(r["wall_s"] for r in runs),
+                    "nochange_rss_mib": statistics.median(r["peak_rss_mib"] for r in runs),
+                    "nochange_requests": max(r["requests"] for r in runs), "runs": runs,
+                    "merge_wall_s": round(merge["wall"], 1), "merge_rss_mib": round(merge["peak_rss_mib"], 1),
+                    "merge_exit": merge["exit"],
+                    **pages,
+                })
+                shutil.rmtree(work)
+        finally:
+            replica.stop()
+    return {"scale": {"first_run_requests": first_requests, "sizes": figures}}
+
+
+def _rows_scale(result: dict) -> list[tuple[str, str, str]]:
+    s = result["scale"]
+    small = s["sizes"][0]
+    rows = [("first run of the replica's blog (before growing)", f"{s['first_run_requests']} requests", "")]
+    for f in s["sizes"]:
+        n = f"{f['posts']:,} posts"
+        rows.append((
+            f"no-change run, {n} (grown in {f['grow_s']} s)",
+            f"{f['nochange_wall_s']:.2f} s, {f['nochange_rss_mib']:.0f} MiB, {f['nochange_requests']} requests",
+            f"{f['nochange_wall_s'] / small['nochange_wall_s']:.2f}x wall, {f['nochange_rss_mib'] / small['nochange_rss_mib']:.2f}x RSS "
+            "of the smallest (target <= 1.25)",
+        ))
+        slow = {name: page for name, page in f["pages"].items() if page["ms"] > 500 or page["status"] != 200}
+        worst = max(f["pages"].items(), key=lambda item: item[1]["ms"])
+        rows.append((
+            f"exploration pages, {n}, warm (median of 3)",
+            "; ".join(f"{name} {page['ms']} ms" + ("" if page["status"] == 200 else f" (HTTP {page['status']})")
+                      for name, page in f["pages"].items()),
+            f"{len(f['pages']) - len(slow)}/{len(f['pages'])} within 500 ms (worst: {worst[0]}, {worst[1]['ms']} ms)",
+        ))
+        timed_out = [f"{table}: {', '.join(names)}" for table, names in f["facets_timed_out"].items() if names]
+        rows.append((f"facets timed out, {n}", "; ".join(timed_out) or "none", "(target: none)"))
+        if f["merge_exit"] is None:
+            continue
+        rows.append((
+            f"scrapy merge of the archive into an empty one, {n}",
+            f"{f['merge_wall_s']} s, peak RSS {f['merge_rss_mib']:.0f} MiB (exit {f['merge_exit']})",
+            f"{f['posts'] / max(f['merge_wall_s'], 0.01):,.0f} posts/s",
+        ))
+    return rows
+
+
 PARTS = {
     "parse": (bench_parse, _rows_parse),
     "crawl": (bench_crawl, _rows_crawl),
@@ -723,6 +890,7 @@ PARTS = {
     "network": (bench_network, _rows_network),
     "merge": (bench_merge, _rows_merge),
     "merge-runs": (bench_merge_runs, _rows_merge_runs),
+    "scale": (bench_scale, _rows_scale),
 }
 
 
