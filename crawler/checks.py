@@ -94,6 +94,17 @@ def check_via(via: str) -> str:
 
 
 
+def check_days(value) -> float:
+    """``ARCHIVE_CHECK_DAYS``: days between two checks of every page of the archive (0: every run)."""
+    try:
+        days = float(value)
+    except (TypeError, ValueError):
+        raise BadInput(f"ARCHIVE_CHECK_DAYS {value!r} is not a number of days (0: check every run)") from None
+    if not 0 <= days <= 3650:
+        raise BadInput(f"ARCHIVE_CHECK_DAYS {value!r} must be between 0 and 3650 days")
+    return days
+
+
 def check_archive_path(path, thorough: bool = True) -> None:
     """Raise ``BadInput`` when ``path`` cannot be the archive; reads only (``thorough``:
     every page of the file checked)."""

@@ -112,6 +112,10 @@ STORE_BATCH_SIZE = 50
 # A size the archive may not grow past, in MB (0: no limit; the disk's own size is the
 # limit then). A run that reaches it stops at that write, exactly as on a full disk.
 ARCHIVE_MAX_MB = 0
+# A run checks every page of the archive (SQLite's quick_check) when the file is not as the
+# last run left it, and at least every ARCHIVE_CHECK_DAYS days (0: every run); see
+# crawler/storage/checked.py.
+ARCHIVE_CHECK_DAYS = 7
 # Every page as it was served, in WARC files beside the archive (``<SQLITE_PATH>.warc/``
 # unless WARC_DIR says where), a new file at each run and at WARC_MAX_BYTES.
 WARC_ENABLED = True

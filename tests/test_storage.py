@@ -511,3 +511,29 @@ def test_facet_counts_follow_every_write_of_a_post(db):
     assert _facets(db)[("blog", "rferl.org/30101", "2015-02", r)] == [1, 0]
     assert _facets(db)[("domain_links", "x.example", "", r)] == [2, 0] and _facets(db)[("domain_posts", "x.example", "", r)] == [2, 0]
     assert ("domain_links", "www.rferl.org", "", r) not in _facets(db)
+
+
+def test_every_page_is_checked_when_the_archive_is_not_as_the_last_run_left_it(tmp_path, monkeypatch):
+    from crawler.storage.checked import needs_whole_check, remember_as_left, _record_path
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    path = tmp_path / "a.db"
+    storage.open_db(path).close()
+    assert needs_whole_check(path, 7)  # never seen
+    remember_as_left(path, checked=True)
+    assert not needs_whole_check(path, 7) and needs_whole_check(path, 0)
+    with sqlite3.connect(path) as conn:  # another tool writes to it
+        conn.execute("CREATE TABLE notes (x)")
+    conn.close()
+    assert needs_whole_check(path, 7)
+    remember_as_left(path, checked=False)  # a run that did not check: its last whole check stays
+    assert not needs_whole_check(path, 7)
+    record = json.loads(_record_path(path).read_text())
+    record["checked_at"] -= 8 * 86400
+    _record_path(path).write_text(json.dumps(record))
+    assert needs_whole_check(path, 7) and not needs_whole_check(path, 9)
+    _record_path(path).write_text("not json")
+    assert needs_whole_check(path, 7)
+    copy = tmp_path / "b.db"
+    copy.write_bytes(path.read_bytes())
+    assert needs_whole_check(copy, 7)

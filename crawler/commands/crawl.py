@@ -21,7 +21,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.exceptions import UsageError
 
-from ..checks import BadInput, check_alert, check_archive_path, check_start_url
+from ..checks import BadInput, check_alert, check_archive_path, check_days, check_start_url
 from ..alerts import WebhookAlert
 from ..extensions import quiet_scrapy_dumps
 from ..limits import RunLimits
@@ -29,6 +29,7 @@ from ..replay import blogs_named, warc_files
 from ..run import parse_arguments
 from ..warc import default_warc_dir
 from ..storage import RunLock, StorageError
+from ..storage.checked import needs_whole_check, remember_as_left
 from ..urls import site_key
 
 EXIT_FAILED = 1
@@ -65,7 +66,9 @@ class Command(ScrapyCrawlCommand):
             if arguments.mode == "reextract":
                 self.replay_from_warc(arguments, path)
             # Reads only: a damaged archive, or another application's database, is left as it is.
-            check_archive_path(path)
+            # Every page is checked when the file is not as the last run left it (``checked``).
+            self.checked_whole = path is not None and needs_whole_check(path, check_days(self.settings.get("ARCHIVE_CHECK_DAYS", 7)))
+            check_archive_path(path, thorough=self.checked_whole)
             # Then the lock: a run that finds another one running writes nothing.
             try:
                 self.lock = RunLock(path).acquire()
@@ -169,6 +172,7 @@ class Command(ScrapyCrawlCommand):
             self.crawler_process.start()
         finally:
             if self.lock is not None:
+                remember_as_left(self.settings.get("SQLITE_PATH"), getattr(self, "checked_whole", False))
                 self.lock.release()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = EXIT_FAILED
