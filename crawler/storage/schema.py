@@ -396,21 +396,28 @@ def post_counts_sql() -> dict[str, str]:
     }
 
 
-def keep_post_counts(db: sqlite_utils.Database) -> None:
-    """Make ``post_counts`` and its triggers, or make them anew (with one count of the
-    posts) when what they count has changed since the archive's were made."""
-    wanted = post_counts_sql()
+def _made_anew(db: sqlite_utils.Database, table: str, wanted: dict[str, str]) -> bool:
+    """Make a table of counts and its triggers (``wanted``: name -> SQL) anew, empty, unless
+    the archive's are these already; whether it did (then the caller counts once)."""
     found = dict(db.execute(
         f"SELECT name, sql FROM sqlite_master WHERE name IN ({', '.join('?' * len(wanted))})", list(wanted)
     ).fetchall())
     if found == wanted:
-        return
+        return False
     for name in wanted:
-        if name != "post_counts":
+        if name != table:
             db.execute(f"DROP TRIGGER IF EXISTS [{name}]")
-    db.execute("DROP TABLE IF EXISTS post_counts")
+    db.execute(f"DROP TABLE IF EXISTS [{table}]")
     for sql in wanted.values():
         db.execute(sql)
+    return True
+
+
+def keep_post_counts(db: sqlite_utils.Database) -> None:
+    """Make ``post_counts`` and its triggers, or make them anew (with one count of the
+    posts) when what they count has changed since the archive's were made."""
+    if not _made_anew(db, "post_counts", post_counts_sql()):
+        return
     sums = ", ".join(f"sum({_missing('posts', name)})" for name in COUNTED_FIELDS)
     names = ", ".join(f"[missing_{name}]" for name in COUNTED_FIELDS)
     db.execute(
@@ -527,18 +534,8 @@ def facet_counts_sql() -> dict[str, str]:
 def keep_facet_counts(db: sqlite_utils.Database) -> None:
     """Make ``facet_counts`` and its triggers, or make them anew (with one count of the
     posts) when their definition changed."""
-    wanted = facet_counts_sql()
-    found = dict(db.execute(
-        f"SELECT name, sql FROM sqlite_master WHERE name IN ({', '.join('?' * len(wanted))})", list(wanted)
-    ).fetchall())
-    if found == wanted:
+    if not _made_anew(db, "facet_counts", facet_counts_sql()):
         return
-    for name in wanted:
-        if name != "facet_counts":
-            db.execute(f"DROP TRIGGER IF EXISTS [{name}]")
-    db.execute("DROP TABLE IF EXISTS facet_counts")
-    for sql in wanted.values():
-        db.execute(sql)
     month = "coalesce(substr(p.published_at, 1, 7), '')"
     selects = [f"SELECT '{c}' AS facet, p.[{c}] AS value, {month} AS month, p.removed_at AS removed_at, p.site AS site FROM posts p "
                f"WHERE p.[{c}] IS NOT NULL" for c in FACETS_OF_POSTS]
