@@ -55,6 +55,13 @@ def grow(path: Path, posts: int, *, log=print) -> dict:
     oldest, newest = conn.execute(
         "SELECT min(published_at), max(published_at) FROM posts WHERE published_at IS NOT NULL"
     ).fetchone()
+    if oldest is not None:
+        from datetime import datetime
+
+        try:  # read from the archive, then written into SQL: a date, nothing else
+            oldest = datetime.fromisoformat(oldest).isoformat()
+        except ValueError:
+            raise SystemExit(f"grow: the templates' oldest publication date {oldest!r} is not an ISO date") from None
     span = conn.execute("SELECT (julianday(?) - julianday(?)) * 86400", [newest, oldest]).fetchone()[0] if oldest else 0
     gap = max(60.0, (span or 0) / wanted)  # seconds between two clones
     conn.execute("DROP TABLE IF EXISTS temp.clone_map")
