@@ -503,3 +503,57 @@ def test_a_hostile_archives_reading_view_clicked_everywhere_sends_nothing_to_a_c
             process.wait(timeout=10)
             process.stderr.close()
         assert canary.requests == []
+
+
+def _in_process(archive, paths: list[str], counted_up_to: int | None = None) -> list:
+    """Pages of a real Datasette with the plugin (in this process), its ``counted_up_to``
+    configured when given."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from datasette.app import Datasette
+
+    metadata = {"plugins": {"crawler.explore": {"counted_up_to": counted_up_to}}} if counted_up_to is not None else {}
+    datasette = Datasette([str(archive)], metadata=metadata)
+    register_with(datasette)
+
+    async def get():
+        return [(await datasette.client.get(path, follow_redirects=True)).json() for path in paths]
+
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(lambda: asyncio.run(get())).result()
+
+
+def _matching(archive, word: str) -> list[tuple]:
+    """(id, published_at) of the posts whose text holds ``word``, best match first."""
+    with sqlite3.connect(archive) as conn:
+        return conn.execute(
+            "SELECT posts.id, posts.published_at FROM posts_fts JOIN posts ON posts.rowid = posts_fts.rowid "
+            "WHERE posts_fts MATCH ? ORDER BY rank", [word]
+        ).fetchall()
+
+
+def test_a_search_of_more_posts_than_are_ranked_lists_them_newest_first_and_leaves_facets_uncounted(archive):
+    """Up to ``counted_up_to`` matches, a search ranks them and the list's facets count them;
+    beyond, the search lists its matches newest first and the facets say they were not
+    counted (ranking or grouping a word most of a million posts hold takes seconds)."""
+    common = "islamic"
+    found = _matching(archive, common)
+    assert 10 < len(found) < 60
+    ranked = [post_id for post_id, _ in found][:50]
+    newest = [post_id for post_id, _ in sorted(found, key=lambda row: row[1], reverse=True)][:50]
+    assert ranked != newest
+    path = f"/archive/search.json?q={common}&_shape=array"
+    facets = f"/archive/post_list.json?_search={common}&_size=1&_extra=facet_results"
+    few = f"/archive/post_list.json?_search=Zharylgasov&_size=1&_extra=facet_results"
+    by_rank, counted, rare = _in_process(archive, [path, facets, few])
+    by_date, uncounted, rare_small = _in_process(archive, [path, facets, few], counted_up_to=10)
+    assert [row["id"] for row in by_rank] == ranked and by_rank[0]["matches"] == len(found)
+    assert [row["id"] for row in by_date] == newest and by_date[0]["matches"] == len(found)
+
+    def results(data):
+        return {name: (facet["type"], sum(v["count"] for v in facet["results"])) for name, facet in data["facet_results"].get("results", data["facet_results"]).items()}
+
+    assert results(counted)["month"] == ("column", len(found))
+    assert set(results(uncounted).values()) == {("not counted: more than 10 rows", 0)}
+    assert results(rare) == results(rare_small) and results(rare_small)["month"] == ("column", 1)

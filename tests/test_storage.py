@@ -302,7 +302,8 @@ def test_an_archive_of_schema_1_loses_its_full_text_triggers_and_keeps_its_index
     # The full-text triggers are gone; what is left are the triggers that keep the counts.
     assert not {t.name for t in db.triggers} & {"posts_ai", "posts_au", "posts_ad"}
     assert {t.name for t in db.triggers} == {
-        name for name in {**storage.schema.post_counts_sql(), **storage.schema.facet_counts_sql()} if "_counts_" in name
+        name for name in {**storage.schema.post_counts_sql(), **storage.schema.facet_counts_sql(), **storage.schema.name_dates_sql()}
+        if name not in ("post_counts", "facet_counts", "name_dates")
     }
     storage.save_post(db, make_post(101, title="Recruitment Videos"), "2026-01-02T00:00:00+00:00")
     storage.save_post(db, make_post(102, title="Caliphate Again"), "2026-01-02T00:00:00+00:00")
@@ -485,8 +486,8 @@ def _facets(db) -> dict:
     return {r[:4]: [r[4], r[5]] for r in db.execute("SELECT facet, value, month, site, posts, removed FROM facet_counts") if r[4]}
 
 
-def test_facet_counts_follow_every_write_of_a_post(db):
-    steps = [
+def _writes_of_every_kind(db) -> list:
+    return [
         lambda: storage.save_post(db, make_post(101), T1),
         lambda: storage.save_post(db, make_post(102, tags=["Iraq"], section=None, published_at=None), T1),
         lambda: storage.save_post(db, make_post(7, site="www.svoboda.org", url="https://www.svoboda.org/a/7.html", language="ru"), T1),
@@ -501,7 +502,10 @@ def test_facet_counts_follow_every_write_of_a_post(db):
         lambda: storage.record_listing(db, site="rferl.org", post_id=102, blog_site="rferl.org", zone=30101, now=T3),
         lambda: [db.execute(f"DELETE FROM {t} WHERE site = 'www.svoboda.org'") for t in ("post_tags", "post_authors", "post_blogs", "links", "posts")],
     ]
-    for step in steps:
+
+
+def test_facet_counts_follow_every_write_of_a_post(db):
+    for step in _writes_of_every_kind(db):
         with db.atomic():
             step()
         assert _facets(db) == _facets_by_a_scan(db)
@@ -511,6 +515,37 @@ def test_facet_counts_follow_every_write_of_a_post(db):
     assert _facets(db)[("blog", "rferl.org/30101", "2015-02", r)] == [1, 0]
     assert _facets(db)[("domain_links", "x.example", "", r)] == [2, 0] and _facets(db)[("domain_posts", "x.example", "", r)] == [2, 0]
     assert ("domain_links", "www.rferl.org", "", r) not in _facets(db)
+
+
+def _name_dates_by_a_scan(db) -> set:
+    return set(db.execute(
+        "SELECT 'authors', a.name, coalesce(p.published_at, ''), p.site, p.id FROM post_authors j JOIN authors a ON a.id = j.author_id "
+        "JOIN posts p ON p.site = j.site AND p.id = j.post_id UNION ALL "
+        "SELECT 'tags', t.name, coalesce(p.published_at, ''), p.site, p.id FROM post_tags j JOIN tags t ON t.id = j.tag_id "
+        "JOIN posts p ON p.site = j.site AND p.id = j.post_id"
+    ).fetchall())
+
+
+def test_name_dates_follow_every_write_of_a_post(db):
+    """The index of each name's posts by date equals the join it stands for, after every
+    kind of write, and a name's newest posts are read from it by its primary key."""
+    for step in _writes_of_every_kind(db):
+        with db.atomic():
+            step()
+        assert set(db.execute("SELECT * FROM name_dates").fetchall()) == _name_dates_by_a_scan(db)
+    # A post's date moves, a post's tags change without its date: the index follows.
+    with db.atomic():
+        db.execute("UPDATE posts SET published_at = '2017-01-01T00:00:00+00:00' WHERE id = 101")
+        db.execute("DELETE FROM post_tags WHERE post_id = 102")
+    found = set(db.execute("SELECT * FROM name_dates").fetchall())
+    assert found == _name_dates_by_a_scan(db)
+    assert {d for f, n, d, s, p in found if p == 101} == {"2017-01-01T00:00:00+00:00"}
+    assert not {r for r in found if r[0] == "tags" and r[4] == 102}
+    assert {r[0] for r in db.execute("SELECT post_id FROM name_dates WHERE facet = 'authors' AND name = 'CLAIRE SMITH'")} == {101}
+    plan = " ".join(r[-1] for r in db.execute(
+        "EXPLAIN QUERY PLAN SELECT post_id FROM name_dates WHERE facet = 'authors' AND name = 'claire smith' ORDER BY published_at DESC LIMIT 5"
+    ))
+    assert "USING PRIMARY KEY" in plan and "ORDER BY" not in plan
 
 
 def test_every_page_is_checked_when_the_archive_is_not_as_the_last_run_left_it(tmp_path, monkeypatch):

@@ -79,12 +79,23 @@ def get_metadata(datasette, key, database, table):
     archives = [name for name, db in datasette.databases.items() if name != "_internal" and _is_archive(db)]
     if not archives:
         return {}
-    # Datasette asks for metadata many times a page: the file is read once, and each answer
-    # is a fresh copy (Datasette merges into what it is given).
-    metadata = json.loads(_metadata_text())
-    archive = metadata.pop("databases")["archive"]
-    metadata["databases"] = {name: dict(archive, description_html=_start_here(datasette, name)) for name in archives}
-    return metadata
+    # Datasette asks for metadata many times a page (hundreds on the database page): it is
+    # made once for these archives, and each answer is a fresh copy of it (Datasette
+    # merges into what it is given).
+    return json.loads(_metadata_for(tuple(archives), datasette.setting("base_url") or "/", lambda name: _start_here(datasette, name)))
+
+
+_made: dict[tuple, str] = {}
+
+
+def _metadata_for(archives: tuple[str, ...], base_url: str, start_here) -> str:
+    key = (archives, base_url)
+    if key not in _made:
+        metadata = json.loads(_metadata_text())
+        archive = metadata.pop("databases")["archive"]
+        metadata["databases"] = {name: dict(archive, description_html=start_here(name)) for name in archives}
+        _made[key] = json.dumps(metadata, ensure_ascii=False)
+    return _made[key]
 
 
 def _start_here(datasette, name: str) -> str:

@@ -4,13 +4,17 @@ On the whole table (no filter, no search), the counts come from ``facet_counts``
 the archive keeps as posts are written (``crawler.storage.schema``): a few rows read, the
 same numbers Datasette's own facet would count. Once the rows are filtered, the facet is
 Datasette's own (a column facet, or an array facet for ``authors`` and ``tags``), within
-Datasette's ``facet_time_limit_ms``.
+Datasette's ``facet_time_limit_ms``, over at most ``counted_up_to`` rows: a search for a
+word most posts hold keeps its list fast, and its facets say they were not counted
+(counting them would group hundreds of thousands of rows, seconds each).
 """
 
 from __future__ import annotations
 
 from datasette.facets import ArrayFacet, ColumnFacet, Facet
 from datasette.utils import path_with_added_args, path_with_removed_args
+
+from .plugin import counted_up_to
 
 # Facets counted in ``facet_counts``, and whether the column holds a JSON list of names.
 COUNTED = {"site": False, "section": False, "language": False, "month": False, "authors": True, "tags": True, "blog": False}
@@ -44,6 +48,9 @@ class CountedFacet(Facet):
         if not configs:
             return [], []
         if not (self._unfiltered() and await self._has_counts()):
+            most = counted_up_to(self.ds)
+            if self.row_count is None or self.row_count > most:
+                return self._not_counted(configs, most), []
             return await self._datasette_facets(configs)
         db = self.ds.get_database(self.database)
         size = self.get_facet_size()
@@ -73,6 +80,14 @@ class CountedFacet(Facet):
                 "results": values, "truncated": len(rows) > size,
             })
         return results, []
+
+    def _not_counted(self, configs, most: int) -> list[dict]:
+        """Facets of more rows than are counted: each named, with no values, and why."""
+        return [{
+            "name": column, "type": f"not counted: more than {most:,} rows", "hideable": config["source"] != "metadata",
+            "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet_counted": column})),
+            "results": [], "truncated": False,
+        } for config in configs for column in [config["config"].get("column") or config["config"]["simple"]]]
 
     async def _datasette_facets(self, configs):
         """Datasette's own facets over the filtered rows."""

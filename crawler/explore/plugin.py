@@ -86,9 +86,24 @@ def fts_query(text) -> str:
     return escape_fts(text) or '""'
 
 
+# A search or a filtered page of more rows than this is not ranked or faceted row by row:
+# the search lists its matches newest first, the facets say they were not counted. Ranking
+# or grouping hundreds of thousands of rows takes seconds. The plugin's configuration
+# (``plugins: crawler.explore: counted_up_to``) can change it.
+COUNTED_UP_TO = 20_000
+
+
+def counted_up_to(datasette) -> int:
+    config = (datasette.plugin_config("crawler.explore") if datasette is not None else None) or {}
+    value = config.get("counted_up_to", COUNTED_UP_TO)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else COUNTED_UP_TO
+
+
 @hookimpl
-def prepare_connection(conn):
+def prepare_connection(conn, datasette=None):
     conn.create_function("fts_query", 1, fts_query, deterministic=True)
+    limit = counted_up_to(datasette)
+    conn.create_function("counted_up_to", 0, lambda: limit, deterministic=True)
 
 
 def web_url(value) -> str | None:
