@@ -557,3 +557,15 @@ def test_a_search_of_more_posts_than_are_ranked_lists_them_newest_first_and_leav
     assert results(counted)["month"] == ("column", len(found))
     assert set(results(uncounted).values()) == {("not counted: more than 10 rows", 0)}
     assert results(rare) == results(rare_small) and results(rare_small)["month"] == ("column", 1)
+    # The list of a search of more posts than are counted: the last stored first, no count;
+    # a reader's own sort or count is kept.
+    assert counted["filtered_table_rows_count"] == len(found) and "sorted by published_at desc" in counted["human_description_en"]
+    assert uncounted["filtered_table_rows_count"] is None and "sorted by search_key desc" in uncounted["human_description_en"]
+    assert rare_small["filtered_table_rows_count"] == 1 and "sorted by published_at desc" in rare_small["human_description_en"]
+    listed, asked = _in_process(archive, [
+        f"/archive/post_list.json?_search={common}&_shape=objects&_size=100&_col=search_key",
+        f"/archive/post_list.json?_search={common}&_size=1&_count=1&_sort=id",
+    ], counted_up_to=10)
+    keys = [row["search_key"] for row in listed["rows"]]
+    assert len(keys) == len(found) and keys == sorted(keys, reverse=True)
+    assert asked["filtered_table_rows_count"] == len(found) and "sorted by id" in asked["human_description_en"]

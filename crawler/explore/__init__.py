@@ -33,7 +33,7 @@ METADATA = Path(__file__).with_name("metadata.json")
 def asgi_wrapper(datasette):
     from .nocount import without_count
 
-    return without_count
+    return lambda app: without_count(app, datasette)
 
 
 @hookimpl
