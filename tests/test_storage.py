@@ -572,3 +572,27 @@ def test_every_page_is_checked_when_the_archive_is_not_as_the_last_run_left_it(t
     copy = tmp_path / "b.db"
     copy.write_bytes(path.read_bytes())
     assert needs_whole_check(copy, 7)
+
+
+def test_a_merge_reads_the_posts_both_archives_hold_a_batch_at_a_time_and_misses_none(tmp_path, monkeypatch):
+    """The posts of two archives that differ are read in batches of keys (memory flat in
+    the number of posts): every one of them is merged, across batch boundaries and sites."""
+    from crawler.storage import merge
+
+    monkeypatch.setattr(merge, "KEYS_PER_BATCH", 7)
+    target, source = storage.open_db(tmp_path / "target.db"), storage.open_db(tmp_path / "source.db")
+    ids = range(101, 131)
+    with target.atomic(), source.atomic():
+        for post_id in ids:
+            for site in ("rferl.org", "www.svoboda.org"):
+                post = make_post(post_id, site=site, url=f"https://{site}/a/{post_id}.html")
+                storage.save_post(target, post, T1)
+                # Seen again later by the source; every third edited there.
+                storage.save_post(source, make_post(post_id, site=site, url=post.url, title="Edited") if post_id % 3 == 0 else post, T2)
+    source.close()
+    counts = merge.merge_archive(target, tmp_path / "source.db", target_warc_dir=tmp_path / "w1", source_warc_dir=tmp_path / "w2")
+    rows = target.execute("SELECT site, id, title, last_seen_at FROM posts").fetchall()
+    assert len(rows) == 60 and {row[3] for row in rows} == {T2}
+    assert {(row[0], row[1]) for row in rows if row[2] == "Edited"} == {(s, i) for s in ("rferl.org", "www.svoboda.org") for i in ids if i % 3 == 0}
+    assert counts["posts_updated"] == 60 and counts["posts_unchanged"] == 0
+    assert target.execute("SELECT count(*) FROM revisions").fetchone()[0] == 20

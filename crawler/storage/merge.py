@@ -261,6 +261,24 @@ def _seen_dates(mine: dict, theirs: dict) -> dict:
     return update
 
 
+KEYS_PER_BATCH = 1000
+
+
+def _keys_by_batch(conn, select: str, *key: str):
+    """The keys ``select`` gives (it ends in a ``WHERE`` clause), a batch at a time in key
+    order, each batch read whole before its keys are handed on: the caller may write to the
+    tables the query reads, and memory holds one batch, whatever the number of rows."""
+    after: tuple = ()
+    order = ", ".join(key)
+    while True:
+        since = f" AND ({order}) > ({', '.join('?' * len(key))})" if after else ""
+        batch = conn.execute(f"{select}{since} ORDER BY {order} LIMIT {KEYS_PER_BATCH}", list(after)).fetchall()
+        yield from batch
+        if len(batch) < KEYS_PER_BATCH:
+            return
+        after = tuple(batch[-1])
+
+
 def _merge_shared_posts(db: sqlite_utils.Database, source: sqlite_utils.Database, counts: Counter) -> None:
     """Posts both archives hold: the newest version, every revision, the widest sighting."""
     conn = db.conn
@@ -270,10 +288,10 @@ def _merge_shared_posts(db: sqlite_utils.Database, source: sqlite_utils.Database
     # again after a quiet day costs one statement.
     differs = " OR ".join(f"s.{c} IS NOT m.{c}" for c in ("content_hash", "first_seen_at", *_SEEN_COLUMNS) if c in columns)
     shared = conn.execute(f"SELECT count(*) {joined}").fetchone()[0] - counts["posts_new"]
-    differing = conn.execute(f"SELECT s.site, s.id {joined} WHERE {differs}").fetchall()
-    counts["posts_unchanged"] += shared - len(differing)
     select = f"SELECT {', '.join(columns)} FROM {{}}.posts WHERE site = ? AND id = ?"
-    for site, post_id in differing:
+    differing = 0
+    for site, post_id in _keys_by_batch(conn, f"SELECT s.site, s.id {joined} WHERE ({differs})", "s.site", "s.id"):
+        differing += 1
         theirs = dict(zip(columns, conn.execute(select.format("src"), [site, post_id]).fetchone()))
         mine = dict(zip(columns, conn.execute(select.format("main"), [site, post_id]).fetchone()))
         same = theirs["content_hash"] == mine["content_hash"]
@@ -320,6 +338,7 @@ def _merge_shared_posts(db: sqlite_utils.Database, source: sqlite_utils.Database
                       recorded_at=mine.get("last_changed_at"), counts=counts)
             first = min(filter(None, [mine["first_seen_at"], theirs["first_seen_at"]]))
             conn.execute("UPDATE main.posts SET first_seen_at = ? WHERE site = ? AND id = ?", [first, site, post_id])
+    counts["posts_unchanged"] += shared - differing
 
 
 def _entry_form(row: dict) -> dict:
