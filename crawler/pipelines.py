@@ -29,9 +29,11 @@ from .items import (
 from .limits import RunLimits
 from .run import RunFacts, run_finished, run_started
 from .runbook import RunBook
-from .warc import capture_written
 from .text import clean_body_text, clean_text, split_keywords, word_count
 from .urls import absolute_url
+from .warc import capture_written
+
+CAPTURES_PER_WRITE = 5000  # captures announced before they are written
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +166,9 @@ class SQLitePipeline:
 
     def capture_written(self, captures) -> None:
         self.captures.extend(capture.row() for capture in captures)
+        if len(self.captures) >= CAPTURES_PER_WRITE:
+            # A re-extraction announces every capture its files hold: written as they come.
+            self.flush()
 
     def process_item(self, item):
         if self.write_error is not None:

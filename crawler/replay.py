@@ -14,10 +14,14 @@ import contextlib
 import io
 import logging
 import re
+import sqlite3
+import tempfile
+import weakref
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from scrapy import signals
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.http import Headers, HtmlResponse
 from scrapy.responsetypes import responsetypes
@@ -91,6 +95,11 @@ def _first_line_of(error: Exception) -> str:
 
 
 class WarcIndex:
+    """What the WARC files hold, read once and kept in a temporary SQLite file beside the
+    run (never in memory): a re-extraction of a million pages holds one record at a time.
+    ``plain`` and ``rendered`` find a URL's record by key; ``captures`` iterates every
+    record used, in the order the files hold them."""
+
     def __init__(self, paths: list[Path], max_size: int = 0):
         """``max_size``: the most bytes a record's payload may hold (the crawl's
         ``DOWNLOAD_MAXSIZE``; 0 for no limit)."""
@@ -105,97 +114,108 @@ class WarcIndex:
             self.files.append(path)
         self.max_size = max_size
         self.refused: list[str] = []  # one line for each record not used (limits, a record id twice)
-        ids: dict[str, Stored | None] = {}
-        self.plain: dict[str, Stored] = {}
-        self.rendered: dict[str, Stored] = {}
-        self.captures: list[Capture] = []
+        self._place = tempfile.TemporaryDirectory(prefix="pangea-warc-index-")
+        self.db = sqlite3.connect(Path(self._place.name) / "index.db", check_same_thread=False, isolation_level=None)
+        self.db.executescript(_INDEX_SCHEMA)
+        # The file goes when the run closes the index, or when the index is no longer used.
+        self._finalizer = weakref.finalize(self, _remove_index, self.db, self._place)
+        self.plain = _Kept(self, "warc_type = 'response'", "usable DESC, date DESC, ord DESC")
+        self.rendered = _Kept(self, "warc_type IN ('conversion', 'resource')", "date DESC, ord DESC")
+        self.captures = _Captures(self)
         self.records = 0
         self.announced = False
-        order = 0
-        for path in self.files:
-            run_id = None
-            read = 0
-            end = 0
-            last = None
-            try:
-                # warcio writes its warnings to stderr; here they are part of the one line a file gets.
-                with path.open("rb") as stream, contextlib.redirect_stderr(io.StringIO()) as warnings:
-                    records = ArchiveIterator(stream, check_digests=True)
-                    for record in records:
-                        kind = record.rec_type
-                        headers = record.rec_headers
-                        status = None
-                        encoded = False
-                        if kind == "warcinfo":
-                            match = re.search(rb"isPartOf: run (\d+)", record.content_stream().read())
-                            run_id = int(match.group(1)) if match else None
-                        elif kind in PAYLOAD_TYPES and record.http_headers is not None:
-                            status = int(record.http_headers.get_statuscode())
-                            encoded = bool(record.http_headers.get_header("Content-Encoding"))
-                        held = 0
-                        while True:  # the payload, counted as it inflates: never held whole
-                            chunk = record.raw_stream.read(1 << 16)
-                            if not chunk:
-                                break
-                            held += len(chunk)
-                        # Offset and length, once the iterator has passed the record.
-                        records.read_to_end(record)
-                        offset = records.get_record_offset()
-                        length = records.get_record_length()
-                        if warnings.getvalue():
-                            raise DamagedRecord(f"before offset {offset}: {warnings.getvalue().strip().splitlines()[0]}")
-                        # warcio checks no revisit's digests: a revisit has no payload of its own.
-                        checked = kind != "revisit" and headers.get_header("WARC-Block-Digest")
-                        if checked and record.digest_checker.passed is not True:
-                            # Cut short (its digest could not be checked) or altered: this
-                            # record and what follows it are not used.
-                            what = "cut short" if record.digest_checker.passed is None else "altered (its digest does not match)"
-                            raise DamagedRecord(f"the record at offset {offset} is {what}")
-                        end = offset + length
-                        last = (offset, length, None)
-                        if kind not in PAYLOAD_TYPES:
-                            continue
-                        order += 1
-                        url = headers.get_header("WARC-Target-URI")
-                        if not url or not headers.get_header("WARC-Date") or not headers.get_header("WARC-Record-ID"):
-                            raise DamagedRecord(f"the record at offset {offset} has no target URI, date or id")
-                        stored = Stored(
-                            path, offset, length, headers.get_header("WARC-Record-ID"), kind, url,
-                            headers.get_header("WARC-Date"), status, order, encoded,
-                        )
-                        try:
-                            self._check_limits(record, stored, held, ids)
-                        except RefusedRecord as refused:
-                            self.refused.append(f"{path}: the record at offset {offset} ({url}) {refused}; not used")
-                            continue
-                        self._keep(stored)
-                        last = (offset, length, stored)
-                        self.captures.append(
-                            Capture(
-                                record_id=stored.record_id, run_id=run_id, warc_file=path.name, offset=offset,
-                                length=length, warc_type=kind, url=url, fetched_at=warc_date_to_iso(stored.date),
-                                status=status, payload_digest=headers.get_header("WARC-Payload-Digest"),
-                                refers_to=headers.get_header("WARC-Refers-To"),
-                            )
-                        )
-                        read += 1
-                size = path.stat().st_size
-                if end < size:
-                    # warcio stops quietly at a record cut short: what follows the last whole one is lost.
-                    raise DamagedRecord(f"{size - end} bytes after the record at offset {last[0]} are no record")
-                if last is not None and path.name.endswith(".gz") and not _member_whole(path, last[0], last[1]):
-                    # The last record cut short where warcio could not tell (a revisit has no digest to check).
-                    if last[2] is not None:
-                        self._forget(last[2])
-                        read -= 1
-                    raise DamagedRecord(f"the record at offset {last[0]} is cut short")
-            except Exception as error:  # warcio and zlib raise many kinds for a damaged file
-                self.problems.append(f"{path}: damaged or truncated ({_first_line_of(error)}); the {read} records before it are used")
-            self.records += read
+        self._order = 0
+        self.db.execute("BEGIN")
+        for number, path in enumerate(self.files):
+            self.records += self._read(number, path)
+        self.db.execute("COMMIT")
         self.damaged = len(self.problems)
         self.problems.extend(self.refused)
 
-    def _check_limits(self, record, stored: Stored, held: int, ids: dict) -> None:
+    def close(self) -> None:
+        self._finalizer()
+
+    def _read(self, number: int, path: Path) -> int:
+        """The records of one file, up to the first damage; how many are used."""
+        run_id = None
+        read = 0
+        end = 0
+        last = None
+        try:
+            # warcio writes its warnings to stderr; here they are part of the one line a file gets.
+            with path.open("rb") as stream, contextlib.redirect_stderr(io.StringIO()) as warnings:
+                records = ArchiveIterator(stream, check_digests=True)
+                for record in records:
+                    kind = record.rec_type
+                    headers = record.rec_headers
+                    status = None
+                    encoded = False
+                    if kind == "warcinfo":
+                        match = re.search(rb"isPartOf: run (\d+)", record.content_stream().read())
+                        run_id = int(match.group(1)) if match else None
+                    elif kind in PAYLOAD_TYPES and record.http_headers is not None:
+                        status = int(record.http_headers.get_statuscode())
+                        encoded = bool(record.http_headers.get_header("Content-Encoding"))
+                    held = 0
+                    while True:  # the payload, counted as it inflates: never held whole
+                        chunk = record.raw_stream.read(1 << 16)
+                        if not chunk:
+                            break
+                        held += len(chunk)
+                    # Offset and length, once the iterator has passed the record.
+                    records.read_to_end(record)
+                    offset = records.get_record_offset()
+                    length = records.get_record_length()
+                    if warnings.getvalue():
+                        raise DamagedRecord(f"before offset {offset}: {warnings.getvalue().strip().splitlines()[0]}")
+                    # warcio checks no revisit's digests: a revisit has no payload of its own.
+                    checked = kind != "revisit" and headers.get_header("WARC-Block-Digest")
+                    if checked and record.digest_checker.passed is not True:
+                        # Cut short (its digest could not be checked) or altered: this
+                        # record and what follows it are not used.
+                        what = "cut short" if record.digest_checker.passed is None else "altered (its digest does not match)"
+                        raise DamagedRecord(f"the record at offset {offset} is {what}")
+                    end = offset + length
+                    last = (offset, length, None)
+                    if kind not in PAYLOAD_TYPES:
+                        continue
+                    self._order += 1
+                    url = headers.get_header("WARC-Target-URI")
+                    if not url or not headers.get_header("WARC-Date") or not headers.get_header("WARC-Record-ID"):
+                        raise DamagedRecord(f"the record at offset {offset} has no target URI, date or id")
+                    stored = Stored(
+                        path, offset, length, headers.get_header("WARC-Record-ID"), kind, url,
+                        headers.get_header("WARC-Date"), status, self._order, encoded,
+                    )
+                    try:
+                        self._check_limits(record, stored, held)
+                    except RefusedRecord as refused:
+                        self.refused.append(f"{path}: the record at offset {offset} ({url}) {refused}; not used")
+                        continue
+                    self.db.execute(
+                        "INSERT INTO records (record_id, file, offset, length, warc_type, url, date, status, ord, encoded, usable, "
+                        "run_id, fetched_at, payload_digest, refers_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [stored.record_id, number, offset, length, kind, url, stored.date, status, stored.order, encoded,
+                         _usable(stored), run_id, warc_date_to_iso(stored.date), headers.get_header("WARC-Payload-Digest"),
+                         headers.get_header("WARC-Refers-To")],
+                    )
+                    last = (offset, length, stored)
+                    read += 1
+            size = path.stat().st_size
+            if end < size:
+                # warcio stops quietly at a record cut short: what follows the last whole one is lost.
+                raise DamagedRecord(f"{size - end} bytes after the record at offset {last[0]} are no record")
+            if last is not None and path.name.endswith(".gz") and not _member_whole(path, last[0], last[1]):
+                # The last record cut short where warcio could not tell (a revisit has no digest to check).
+                if last[2] is not None:
+                    self._forget(last[2].record_id)
+                    read -= 1
+                raise DamagedRecord(f"the record at offset {last[0]} is cut short")
+        except Exception as error:  # warcio and zlib raise many kinds for a damaged file
+            self.problems.append(f"{path}: damaged or truncated ({_first_line_of(error)}); the {read} records before it are used")
+        return read
+
+    def _check_limits(self, record, stored: Stored, held: int) -> None:
         """The crawl's own limits on what a record holds: its payload's size (decompressed),
         the length it declares against the bytes it holds, one record per record id."""
         if self.max_size and held > self.max_size:
@@ -204,31 +224,109 @@ class WarcIndex:
         if short:
             # Cut short, or lying about its length: the file is damaged from here on.
             raise DamagedRecord(f"the record at offset {stored.offset} declares {record.length} bytes and holds {short} fewer")
-        if stored.record_id in ids:
-            earlier = ids[stored.record_id]
-            if earlier is not None:
-                self._forget(earlier)
-                ids[stored.record_id] = None
+        if self.db.execute("SELECT 1 FROM records WHERE record_id = ?", [stored.record_id]).fetchone():
+            self._forget(stored.record_id)
             raise RefusedRecord(f"has the record id {stored.record_id} of another record (neither is used)")
-        ids[stored.record_id] = stored
+        if self.db.execute("SELECT 1 FROM refused_ids WHERE record_id = ?", [stored.record_id]).fetchone():
+            raise RefusedRecord(f"has the record id {stored.record_id} of another record (neither is used)")
 
-    def _forget(self, stored: Stored) -> None:
-        """Take back a record found damaged after it was kept."""
-        self.captures = [c for c in self.captures if c.record_id != stored.record_id]
-        for kept in (self.plain, self.rendered):
-            if kept.get(stored.url) is stored:
-                del kept[stored.url]
+    def _forget(self, record_id: str) -> None:
+        """Take back a record found damaged, or sharing its id, after it was kept."""
+        self.db.execute("DELETE FROM records WHERE record_id = ?", [record_id])
+        self.db.execute("INSERT OR IGNORE INTO refused_ids (record_id) VALUES (?)", [record_id])
 
-    def _keep(self, stored: Stored) -> None:
-        if stored.warc_type in ("conversion", "resource"):
-            self.rendered[stored.url] = _newer(self.rendered.get(stored.url), stored)
-        elif stored.warc_type == "response":
-            current = self.plain.get(stored.url)
-            # A page beats an error, whatever their dates; otherwise the newer one.
-            if current is None or _usable(stored) > _usable(current) or (
-                _usable(stored) == _usable(current) and _newer(current, stored) is stored
-            ):
-                self.plain[stored.url] = stored
+    def _stored(self, row) -> Stored:
+        file, offset, length, record_id, warc_type, url, date, status, order, encoded = row
+        return Stored(self.files[file], offset, length, record_id, warc_type, url, date, status, order, bool(encoded))
+
+
+def _remove_index(db: sqlite3.Connection, place: tempfile.TemporaryDirectory) -> None:
+    db.close()
+    place.cleanup()
+
+
+_INDEX_SCHEMA = """
+PRAGMA journal_mode = OFF;
+PRAGMA synchronous = OFF;
+CREATE TABLE records (
+  record_id TEXT PRIMARY KEY, file INTEGER, offset INTEGER, length INTEGER, warc_type TEXT, url TEXT, date TEXT,
+  status INTEGER, ord INTEGER, encoded INTEGER, usable INTEGER, run_id INTEGER, fetched_at TEXT, payload_digest TEXT,
+  refers_to TEXT
+);
+CREATE INDEX records_by_url ON records (url, warc_type);
+CREATE UNIQUE INDEX records_in_order ON records (ord);
+CREATE TABLE refused_ids (record_id TEXT PRIMARY KEY);
+"""
+_STORED = "file, offset, length, record_id, warc_type, url, date, status, ord, encoded"
+
+
+class _Kept:
+    """The record a URL is answered with, of one kind (a page as fetched, or the DOM read in
+    the browser), found by key in the index's file."""
+
+    def __init__(self, index: WarcIndex, kinds: str, best: str):
+        self.index, self.kinds, self.best = index, kinds, best
+
+    def get(self, url: str) -> Stored | None:
+        row = self.index.db.execute(
+            f"SELECT {_STORED} FROM records WHERE url = ? AND {self.kinds} ORDER BY {self.best} LIMIT 1", [url]
+        ).fetchone()
+        return self.index._stored(row) if row else None
+
+    def __getitem__(self, url: str) -> Stored:
+        found = self.get(url)
+        if found is None:
+            raise KeyError(url)
+        return found
+
+    def __contains__(self, url: str) -> bool:
+        return self.get(url) is not None
+
+    def __iter__(self):
+        """Every URL, in order, read a batch at a time."""
+        after = ""
+        while True:
+            batch = [row[0] for row in self.index.db.execute(
+                f"SELECT DISTINCT url FROM records WHERE url > ? AND {self.kinds} ORDER BY url LIMIT 1000", [after]
+            )]
+            yield from batch
+            if len(batch) < 1000:
+                return
+            after = batch[-1]
+
+    def __len__(self) -> int:
+        return self.index.db.execute(f"SELECT count(DISTINCT url) FROM records WHERE {self.kinds}").fetchone()[0]
+
+
+class _Captures:
+    """Every record used, as ``Capture``, in the order the files hold them (a batch at a time)."""
+
+    def __init__(self, index: WarcIndex):
+        self.index = index
+
+    def batches(self, size: int = 1000):
+        after = 0
+        while True:
+            rows = self.index.db.execute(
+                "SELECT ord, record_id, run_id, file, offset, length, warc_type, url, fetched_at, status, payload_digest, refers_to "
+                "FROM records WHERE ord > ? ORDER BY ord LIMIT ?", [after, size]
+            ).fetchall()
+            if rows:
+                yield [
+                    Capture(record_id=r[1], run_id=r[2], warc_file=self.index.files[r[3]].name, offset=r[4], length=r[5],
+                            warc_type=r[6], url=r[7], fetched_at=r[8], status=r[9], payload_digest=r[10], refers_to=r[11])
+                    for r in rows
+                ]
+            if len(rows) < size:
+                return
+            after = rows[-1][0]
+
+    def __iter__(self):
+        for batch in self.batches():
+            yield from batch
+
+    def __len__(self) -> int:
+        return self.index.db.execute("SELECT count(*) FROM records").fetchone()[0]
 
 
 def load_stored(stored: Stored) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -260,12 +358,6 @@ def _member_whole(path: Path, offset: int, length: int) -> bool:
 
 def _usable(stored: Stored) -> bool:
     return stored.status is not None and stored.status < 400
-
-
-def _newer(current: Stored | None, candidate: Stored) -> Stored:
-    if current is None or (candidate.date, candidate.order) >= (current.date, current.order):
-        return candidate
-    return current
 
 
 _DESCRIBED_BLOGS = re.compile(r"^crawl of (.+) \(mode \w+\)$")
@@ -310,15 +402,18 @@ def replay_index(crawler) -> WarcIndex:
         crawler.stats.set_value("pangea/warc/replay_records", index.records)
         crawler.stats.set_value("pangea/warc/damaged_files", index.damaged)
         crawler.stats.set_value("pangea/warc/refused_records", len(index.refused))
+        crawler.signals.connect(lambda: index.close(), signal=signals.engine_stopped, weak=False)
         crawler._pangea_warc_index = index
     return index
 
 
 def announce_captures(crawler, index: WarcIndex) -> None:
-    """The archive learns every capture the files hold, once (a rebuilt archive has them all)."""
+    """The archive learns every capture the files hold, once (a rebuilt archive has them
+    all), a batch at a time."""
     if not index.announced:
         index.announced = True
-        crawler.signals.send_catch_log(signal=capture_written, captures=index.captures)
+        for batch in index.captures.batches():
+            crawler.signals.send_catch_log(signal=capture_written, captures=batch)
 
 
 def replayed_response(index: WarcIndex, request, stats=None):

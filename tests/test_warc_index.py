@@ -69,3 +69,25 @@ def test_files_rotate_at_their_size(tmp_path):
     assert len(files.names) == 3  # each record past the size opens the next file
     assert all((tmp_path / name).stat().st_size < 700 + 600 for name in files.names)
     assert WarcIndex([tmp_path]).problems == []
+
+
+def test_the_index_lives_in_a_file_read_a_batch_at_a_time_and_goes_with_the_run(tmp_path):
+    """2,500 records: every URL once, in order, and every capture in the files' order, in
+    batches; the index's file is removed when it is closed."""
+    from pathlib import Path
+
+    files = WarcFiles(tmp_path, "test-run1", 100_000_000, {"software": "test", "isPartOf": "run 1"})
+    builder = WARCWriter(BytesIO(), gzip=True)
+    urls = [f"http://127.0.0.1/a/{n}.html" for n in range(2500)]
+    files.write([response(builder, url, f"<html>{url}</html>".encode(), "2026-01-01T00:00:00Z") for url in urls])
+    files.close()
+    index = WarcIndex([tmp_path])
+    assert index.problems == [] and index.records == 2500
+    assert list(index.plain) == sorted(urls) and len(index.plain) == 2500
+    batches = list(index.captures.batches())
+    assert [len(b) for b in batches] == [1000, 1000, 500]
+    assert [c.url for b in batches for c in b] == urls
+    place = Path(index.db.execute("PRAGMA database_list").fetchone()[2]).parent
+    assert place.is_dir()
+    index.close()
+    assert not place.exists()

@@ -53,7 +53,7 @@ class ReextractMixin:
         blog_of_site = {}
         for blog in self.facts.blogs:
             blog_of_site.setdefault(blog.site, blog)
-        for url in sorted(index.plain):
+        for url in index.plain:  # in order, read from the index's file a batch at a time
             post_id = article_id_from_url(url)
             blog = blog_of_site.get(site_key(url))
             if post_id is None or blog is None or post_id in blog.seen_ids or not is_post_url(url):
