@@ -792,10 +792,13 @@ def _time_pages(db_path: Path, rounds: int = 3) -> dict:
         server.wait(timeout=10)
 
 
-def bench_scale(sizes: tuple[int, ...] = (2000, 100_000, 1_000_000), rounds: int = 3, merge_up_to: int = 100_000) -> dict:
+def bench_scale(sizes: tuple[int, ...] = (2000, 100_000, 1_000_000), rounds: int = 3, merge_up_to: int = 100_000,
+                reextract_up_to: int = 100_000) -> dict:
     """One crawl of the replica's 2,000 posts, grown to each size (``devtools.grow``):
-    the no-change run (wall, peak RSS, requests), each exploration page's warm time, and a
-    merge of the archive into an empty one (throughput, peak RSS)."""
+    the no-change run (wall, peak RSS, requests), each exploration page's warm time, a
+    merge of the archive into an empty one and into a copy of itself that saw every post
+    later (every post shared and differing: throughput, peak RSS); and the crawl's WARC
+    files grown to each size (``devtools.grow_warc``) re-extracted into an empty archive."""
     import shutil
     import sqlite3
     import subprocess
@@ -831,9 +834,25 @@ def bench_scale(sizes: tuple[int, ...] = (2000, 100_000, 1_000_000), rounds: int
                     runs.append({"wall_s": round(run["wall"], 2), "peak_rss_mib": round(run["peak_rss_mib"], 1),
                                  "requests": requests, "exit": run["exit"]})
                 pages = _time_pages(db_path)
-                merge = {"wall": 0.0, "peak_rss_mib": 0.0, "exit": None}
+                merge = shared = reextract = {"wall": 0.0, "peak_rss_mib": 0.0, "exit": None}
                 if size <= merge_up_to:  # a merge of a million posts takes long: measured up to ``merge_up_to``
                     merge = _run_measured([sys.executable, "-m", "scrapy", "merge", str(work / "merged.db"), str(db_path)])
+                    later = work / "later.db"
+                    shutil.copy(db_path, later)
+                    with sqlite3.connect(later) as conn:
+                        conn.execute("UPDATE posts SET last_seen_at = '2099-01-01T00:00:00+00:00'")
+                    shared = _run_measured([sys.executable, "-m", "scrapy", "merge", str(db_path), str(later)])
+                if size <= reextract_up_to:
+                    grown_warc = work / "grown.warc"
+                    subprocess.run([sys.executable, "-m", "devtools.grow_warc", str(Path(f"{base}.warc")), str(grown_warc),
+                                    "--copies", str(max(0, size // sizes[0] - 1))], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+                    rebuilt = work / "rebuilt.db"
+                    reextract = _run_measured([
+                        sys.executable, "-m", "scrapy", "crawl", "blog", "-a", f"start_url={replica.index_url}", "-a", "mode=reextract",
+                        "-a", f"warc={grown_warc}", "-s", f"SQLITE_PATH={rebuilt}", "-s", "LOG_LEVEL=INFO",
+                    ])
+                    with sqlite3.connect(rebuilt) as conn:
+                        reextract["posts"] = conn.execute("SELECT count(*) FROM posts").fetchone()[0]
                 figures.append({
                     "posts": grown["posts"], "grow_s": grown["seconds"],
                     "nochange_wall_s": statistics.median(r["wall_s"] for r in runs),
@@ -841,6 +860,10 @@ def bench_scale(sizes: tuple[int, ...] = (2000, 100_000, 1_000_000), rounds: int
                     "nochange_requests": max(r["requests"] for r in runs), "runs": runs,
                     "merge_wall_s": round(merge["wall"], 1), "merge_rss_mib": round(merge["peak_rss_mib"], 1),
                     "merge_exit": merge["exit"],
+                    "shared_merge_wall_s": round(shared["wall"], 1), "shared_merge_rss_mib": round(shared["peak_rss_mib"], 1),
+                    "shared_merge_exit": shared["exit"],
+                    "reextract_wall_s": round(reextract["wall"], 1), "reextract_rss_mib": round(reextract["peak_rss_mib"], 1),
+                    "reextract_exit": reextract["exit"], "reextract_posts": reextract.get("posts", 0),
                     **pages,
                 })
                 shutil.rmtree(work)
@@ -871,13 +894,24 @@ def _rows_scale(result: dict) -> list[tuple[str, str, str]]:
         ))
         timed_out = [f"{table}: {', '.join(names)}" for table, names in f["facets_timed_out"].items() if names]
         rows.append((f"facets timed out, {n}", "; ".join(timed_out) or "none", "(target: none)"))
-        if f["merge_exit"] is None:
-            continue
-        rows.append((
-            f"scrapy merge of the archive into an empty one, {n}",
-            f"{f['merge_wall_s']} s, peak RSS {f['merge_rss_mib']:.0f} MiB (exit {f['merge_exit']})",
-            f"{f['posts'] / max(f['merge_wall_s'], 0.01):,.0f} posts/s",
-        ))
+        if f["merge_exit"] is not None:
+            rows.append((
+                f"scrapy merge of the archive into an empty one, {n}",
+                f"{f['merge_wall_s']} s, peak RSS {f['merge_rss_mib']:.0f} MiB (exit {f['merge_exit']})",
+                f"{f['posts'] / max(f['merge_wall_s'], 0.01):,.0f} posts/s",
+            ))
+        if f.get("shared_merge_exit") is not None:
+            rows.append((
+                f"scrapy merge of a copy that saw every post later, {n} shared",
+                f"{f['shared_merge_wall_s']} s, peak RSS {f['shared_merge_rss_mib']:.0f} MiB (exit {f['shared_merge_exit']})",
+                f"{f['posts'] / max(f['shared_merge_wall_s'], 0.01):,.0f} posts/s",
+            ))
+        if f.get("reextract_exit") is not None:
+            rows.append((
+                f"re-extraction of the WARC files grown to {n}, into an empty archive",
+                f"{f['reextract_wall_s']} s, peak RSS {f['reextract_rss_mib']:.0f} MiB, {f['reextract_posts']:,} posts (exit {f['reextract_exit']})",
+                f"{f['reextract_posts'] / max(f['reextract_wall_s'], 0.01):,.0f} posts/s",
+            ))
     return rows
 
 
