@@ -95,8 +95,9 @@ def _first_line_of(error: Exception) -> str:
 
 
 class WarcIndex:
-    """What the WARC files hold, read once and kept in a temporary SQLite file beside the
-    run (never in memory): a re-extraction of a million pages holds one record at a time.
+    """What the WARC files hold, read once and kept in a temporary SQLite file (in the
+    system's temporary folder, ``TMPDIR``; removed when the run ends), never in memory: a
+    re-extraction of a million pages holds one record at a time.
     ``plain`` and ``rendered`` find a URL's record by key; ``captures`` iterates every
     record used, in the order the files hold them."""
 
@@ -224,10 +225,13 @@ class WarcIndex:
         if short:
             # Cut short, or lying about its length: the file is damaged from here on.
             raise DamagedRecord(f"the record at offset {stored.offset} declares {record.length} bytes and holds {short} fewer")
-        if self.db.execute("SELECT 1 FROM records WHERE record_id = ?", [stored.record_id]).fetchone():
-            self._forget(stored.record_id)
-            raise RefusedRecord(f"has the record id {stored.record_id} of another record (neither is used)")
-        if self.db.execute("SELECT 1 FROM refused_ids WHERE record_id = ?", [stored.record_id]).fetchone():
+        kept, refused = self.db.execute(
+            "SELECT EXISTS (SELECT 1 FROM records WHERE record_id = ?1), EXISTS (SELECT 1 FROM refused_ids WHERE record_id = ?1)",
+            [stored.record_id],
+        ).fetchone()
+        if kept or refused:
+            if kept:
+                self._forget(stored.record_id)
             raise RefusedRecord(f"has the record id {stored.record_id} of another record (neither is used)")
 
     def _forget(self, record_id: str) -> None:
