@@ -105,6 +105,17 @@ def check_days(value) -> float:
     return days
 
 
+def check_keys_in_memory(value) -> int:
+    """``RUN_KEYS_IN_MEMORY``: keys a set of the run's memory holds before it moves to the run's temporary file."""
+    try:
+        keys = int(str(value).replace("_", ""))
+    except (TypeError, ValueError):
+        keys = 0
+    if keys < 1:
+        raise BadInput(f"RUN_KEYS_IN_MEMORY {value!r} is not a whole number from 1 (keys a set holds in memory)")
+    return keys
+
+
 def check_archive_path(path, thorough: bool = True) -> None:
     """Raise ``BadInput`` when ``path`` cannot be the archive; reads only (``thorough``:
     every page of the file checked)."""

@@ -29,6 +29,7 @@ from .items import (
 from .limits import RunLimits
 from .run import RunFacts, run_finished, run_started
 from .runbook import RunBook
+from .storage.spill import run_memory
 from .text import clean_body_text, clean_text, split_keywords, word_count
 from .urls import absolute_url
 from .warc import capture_written
@@ -93,13 +94,14 @@ class NormalizePipeline:
 class DedupePipeline:
     """One post per site and numeric id in a run, whatever URL form led to it."""
 
-    def __init__(self, stats):
+    def __init__(self, stats, seen=None):
         self.stats = stats
-        self.seen: set[tuple[str, int]] = set()
+        # (site, post id) of the posts let through: in the run's memory (``spill``).
+        self.seen = set() if seen is None else seen
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats)
+        return cls(crawler.stats, run_memory(crawler).set())
 
     def process_item(self, item):
         if not isinstance(item, Post):
@@ -126,7 +128,8 @@ class SQLitePipeline:
         self.batch_size = max(1, batch_size)
         self.flush_seconds = 2.0
         self.db = None
-        self.book = RunBook(crawler.stats, path, budget_seconds=RunLimits.from_settings(crawler.settings).budget_seconds)
+        self.book = RunBook(crawler.stats, path, budget_seconds=RunLimits.from_settings(crawler.settings).budget_seconds,
+                            memory=run_memory(crawler))
         self.cause = "site"  # who changes a stored version: the site, or a re-extraction's parser
         self.captures: list[dict] = []  # rows of ``captures``, written before the items read from them
         self.pending: list = []

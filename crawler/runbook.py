@@ -48,8 +48,9 @@ def failures_line(db: sqlite_utils.Database, blog: BlogFacts, count: int) -> str
 
 
 class RunBook:
-    def __init__(self, stats, path: str, budget_seconds: float = 0.0):
+    def __init__(self, stats, path: str, budget_seconds: float = 0.0, memory=None):
         self.stats = stats
+        self.memory = memory  # the run's memory (``storage.spill``): what the snapshot remembers
         self.path = path
         self.budget_seconds = budget_seconds  # the run's time budget (RUN_BUDGET_SECONDS)
         self.facts: RunFacts | None = None
@@ -72,7 +73,7 @@ class RunBook:
         self.baseline = storage.missing_field_counts(db, EXPECTED_FIELDS)
         since = (datetime.now(timezone.utc) - timedelta(days=arguments.recheck_days)).replace(microsecond=0).isoformat()
         # What the run goes by: lookups by key into the archive as the run found it.
-        self.snapshot = storage.RunSnapshot(db, since)
+        self.snapshot = storage.RunSnapshot(db, since, self.memory)
         for blog in facts.blogs:
             blog.state = self.snapshot.blog_state(blog.site, blog.zone)
         facts.captures = self.snapshot.captures

@@ -109,6 +109,11 @@ ALERT_TIMEOUT = 10.0
 # transaction writes.
 SQLITE_PATH = "data/blog.db"
 STORE_BATCH_SIZE = 50
+# What a run remembers of the posts it meets (ids asked for, posts as first found, index
+# pages read) stays in memory up to this many keys a set, then moves to the run's
+# temporary file in TMPDIR (crawler/storage/spill.py): a re-extraction or a first crawl of
+# a million posts holds no more than a cron run.
+RUN_KEYS_IN_MEMORY = 10_000
 # A size the archive may not grow past, in MB (0: no limit; the disk's own size is the
 # limit then). A run that reaches it stops at that write, exactly as on a full disk.
 ARCHIVE_MAX_MB = 0

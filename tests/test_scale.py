@@ -67,3 +67,49 @@ def test_the_trace_sees_a_statement_that_reads_a_table_whole(tmp_path):
         "SELECT count(*) FROM posts",
         "SELECT p.id FROM post_blogs b JOIN posts p ON p.site = b.site AND p.id = b.post_id WHERE b.zone = 1",
     ]
+
+
+def test_a_run_that_remembers_past_its_bound_archives_what_one_holding_all_in_memory_does(tmp_path):
+    """``RUN_KEYS_IN_MEMORY=3``: every set and mapping of the run moves to its temporary
+    file within the first index page. The full crawl, the incremental run after the site
+    changed (its stop rule, recheck window, a deletion) and the re-extraction of the WARC
+    files archive and ask for exactly what the same runs holding everything in memory do."""
+    from .conftest import archive_snapshot
+
+    spill = ("-s", "RUN_KEYS_IN_MEMORY=3")
+    held, spilled = tmp_path / "held.db", tmp_path / "spilled.db"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+
+    def crawl(*arguments):
+        done = subprocess.run(crawl_command(*arguments), cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stderr
+
+    def last_run(db_path):
+        run = rows(db_path, "SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
+        return {k: run[k] for k in ("status", "requests", "index_pages", "posts_new", "posts_updated", "posts_unchanged",
+                                    "posts_removed")}
+
+    with Replica(posts=70, seed=13, latest=datetime.now(timezone.utc) - timedelta(hours=1)) as replica:
+        tenth = replica.site.posts[9].published
+        window = f"recheck_days={(datetime.now(timezone.utc) - tenth).total_seconds() / 86400 + 0.5}"
+        assert "temporary file" not in crawl(replica.index_url, held, "-a", window)
+        said = crawl(replica.index_url, spilled, "-a", window, *spill)
+        assert "the run met more than 3 posts: what it remembers of them is held in its temporary file" in said
+        assert last_run(spilled) == last_run(held) and last_run(held)["posts_new"] == 70
+        newest = [p.id for p in replica.site.posts[:6]]
+        replica.app.add_posts(4)
+        replica.app.edit_post(newest[1])
+        replica.app.delete_post(newest[2])
+        crawl(replica.index_url, held, "-a", window)
+        crawl(replica.index_url, spilled, "-a", window, *spill)
+        assert last_run(spilled) == last_run(held)
+        assert (last_run(held)["posts_new"], last_run(held)["posts_updated"], last_run(held)["posts_removed"]) == (4, 1, 1)
+        expected = archive_snapshot(held, replica.base_url)
+        assert archive_snapshot(spilled, replica.base_url) == expected and len(expected) == 74
+        listings = "SELECT site, post_id, blog_site, zone FROM post_blogs ORDER BY 1, 2, 3, 4"
+        assert rows(spilled, listings) == rows(held, listings)
+        rebuilt = tmp_path / "rebuilt.db"
+        crawl(replica.index_url, rebuilt, "-a", "mode=reextract", "-a", f"warc={spilled}.warc", *spill)
+    assert archive_snapshot(rebuilt, replica.base_url) == expected
+    assert rows(rebuilt, listings) == rows(held, listings)

@@ -21,7 +21,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.exceptions import UsageError
 
-from ..checks import BadInput, check_alert, check_archive_path, check_days, check_start_url
+from ..checks import BadInput, check_alert, check_archive_path, check_days, check_keys_in_memory, check_start_url
 from ..alerts import WebhookAlert
 from ..extensions import quiet_scrapy_dumps
 from ..limits import RunLimits
@@ -58,6 +58,7 @@ class Command(ScrapyCrawlCommand):
             arguments = parse_arguments(opts.spargs)
             check_alert(self.settings.get("ALERT_WEBHOOK_URL"), self.settings.get("ALERT_ON"))
             limits = RunLimits.from_settings(self.settings)
+            check_keys_in_memory(self.settings.get("RUN_KEYS_IN_MEMORY"))
             if not self.settings.getfloat("CLOSESPIDER_TIMEOUT"):
                 # Every run ends: within its time budget, whatever the site does.
                 self.settings.set("CLOSESPIDER_TIMEOUT", limits.budget_seconds, priority="cmdline")

@@ -45,6 +45,7 @@ from ..pages.reading import PostReading, read_post
 from ..limits import RunLimits
 from ..rendering import page_pool, render_meta
 from ..run import BlogFacts, CrawlArguments, RunFacts, run_started
+from ..storage.spill import run_memory
 from ..urls import article_id_from_url, canonical_post_url, on_host_of
 from .decisions import (
     INDEX_PRIORITY,
@@ -75,11 +76,6 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
         self.arguments = CrawlArguments.parse(**arguments)
         self.facts = RunFacts(self.arguments, job=job)
         self.blogs: dict[tuple, BlogFacts] = {blog.key: blog for blog in self.facts.blogs}
-        # A post is asked for once per run whatever blog or URL form lists it: the blogs
-        # of one site share one set of the post ids asked for.
-        seen_by_site: dict[str, set[int]] = {}
-        for blog in self.facts.blogs:
-            blog.seen_ids = seen_by_site.setdefault(blog.site, set())
         # A re-extraction walks like a full run (every index page, every post), over the
         # WARC files instead of the site.
         self.reextract = self.arguments.mode == "reextract"
@@ -104,7 +100,17 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
         spider.limits = RunLimits.from_settings(crawler.settings)
         spider.sitemaps_asked = 0
         spider.pending_listings = {}  # post id -> listings by other blogs, until the post is stored
-        spider.routed = set()  # (site, post id) of the posts this run has read and sent to be stored
+        # What the walk remembers grows with the posts it meets: held in the run's memory
+        # (in its temporary file past a bound, ``spill``). A post is asked for once per run
+        # whatever blog or URL form lists it: the blogs of one site share one set of the
+        # post ids asked for.
+        memory = run_memory(crawler)
+        seen_by_site = {}
+        for blog in spider.facts.blogs:
+            blog.seen_ids = seen_by_site.setdefault(blog.site, memory.set())
+            blog.listed_ids = memory.set()
+            blog.index_urls_read = memory.set()
+        spider.routed = memory.set()  # (site, post id) of the posts this run has read and sent to be stored
         crawler.signals.connect(spider.audit_with_feed, signal=signals.spider_idle)
         crawler.signals.connect(spider.announce, signal=signals.spider_opened)
         contact = crawler.settings.get("CONTACT_URL")

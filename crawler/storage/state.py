@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from ..dates import iso_to_warc_date
+from .spill import RunMemory, default_memory
 
 
 @dataclass
@@ -19,6 +20,10 @@ class KnownPost:
     etag: str | None
     last_modified: str | None
     removed: bool
+
+
+def _known_post(fields: list) -> KnownPost:
+    return KnownPost(*fields)
 
 
 _POST_FIELDS = "p.site, p.id, p.url, p.published_at, p.etag, p.last_modified, p.removed_at"
@@ -40,11 +45,13 @@ class StoredPosts:
     then. The store tells ``remember`` which posts it is about to write, so that what the
     run goes by is the archive as the run found it, whatever the run writes.
 
-    What is held grows with the posts the run looks at, never with the archive."""
+    What is held grows with the posts the run looks at, never with the archive; past the
+    run memory's bound, it is held in the run's temporary file (``spill``)."""
 
-    def __init__(self, db: sqlite_utils.Database, site: str):
+    def __init__(self, db: sqlite_utils.Database, site: str, memory: RunMemory | None = None):
         self.db, self.site = db, site
-        self.seen: dict[int, KnownPost | None] = {}
+        self.memory = memory or default_memory()
+        self.seen = self.memory.map(decode=_known_post)  # post id -> KnownPost, or None: not stored
 
     def look_up(self, ids) -> None:
         todo = [i for i in dict.fromkeys(ids) if i is not None and i not in self.seen]
@@ -77,8 +84,8 @@ class KnownPosts:
     def __init__(self, db: sqlite_utils.Database, site_posts: StoredPosts, zone: int | None):
         self.db, self.site_posts, self.zone = db, site_posts, zone
         self.site = site_posts.site
-        self.others: dict[int, KnownPost | None] = {}
-        self.listed: dict[int, bool] = {}
+        self.others = site_posts.memory.map(decode=_known_post)  # post id -> KnownPost of another site, or None
+        self.listed = site_posts.memory.map()  # post id -> whether the blog lists it
 
     def look_up(self, ids) -> None:
         ids = [i for i in dict.fromkeys(ids) if i is not None]
@@ -175,7 +182,8 @@ class CrawlState:
 
 
 def crawl_state(
-    db: sqlite_utils.Database, site: str, zone: int | None, recheck_since: str, site_state: CrawlState | None = None
+    db: sqlite_utils.Database, site: str, zone: int | None, recheck_since: str, site_state: CrawlState | None = None,
+    memory: RunMemory | None = None,
 ) -> CrawlState:
     """What the archive holds for the blog ``zone`` of ``site``. ``site_state`` is the state
     of another blog of the same site in this run: the site's posts, recheck window and live
@@ -185,7 +193,7 @@ def crawl_state(
     posts by key as the run meets them; nothing here reads the whole archive."""
     state = CrawlState()
     if site_state is None:
-        site_posts = StoredPosts(db, site)
+        site_posts = StoredPosts(db, site, memory)
         window = [
             row for row in db.execute(
                 f"SELECT {_POST_FIELDS} FROM posts p WHERE p.site = ? AND p.published_at >= ? AND p.removed_at IS NULL ORDER BY p.id",
@@ -242,14 +250,14 @@ class RunSnapshot:
     latest capture of each URL. Before the store writes posts or live entries, it tells
     ``remember`` their keys: each blog's lookups keep the answer the archive gave before."""
 
-    def __init__(self, db: sqlite_utils.Database, recheck_since: str):
-        self.db, self.recheck_since = db, recheck_since
+    def __init__(self, db: sqlite_utils.Database, recheck_since: str, memory: RunMemory | None = None):
+        self.db, self.recheck_since, self.memory = db, recheck_since, memory
         self.states: list[CrawlState] = []
         self.by_site: dict[str, CrawlState] = {}
         self.captures = LatestCaptures(db)
 
     def blog_state(self, site: str, zone: int | None) -> CrawlState:
-        state = crawl_state(self.db, site, zone, self.recheck_since, site_state=self.by_site.get(site))
+        state = crawl_state(self.db, site, zone, self.recheck_since, site_state=self.by_site.get(site), memory=self.memory)
         self.by_site.setdefault(site, state)
         self.states.append(state)
         return state
