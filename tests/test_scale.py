@@ -113,3 +113,15 @@ def test_a_run_that_remembers_past_its_bound_archives_what_one_holding_all_in_me
         crawl(replica.index_url, rebuilt, "-a", "mode=reextract", "-a", f"warc={spilled}.warc", *spill)
     assert archive_snapshot(rebuilt, replica.base_url) == expected
     assert rows(rebuilt, listings) == rows(held, listings)
+
+
+def test_a_bound_of_the_run_memory_that_is_no_whole_number_is_one_line(tmp_path):
+    for value in ("0", "-1", "1.5", "lots"):
+        db_path = tmp_path / "x.db"
+        done = subprocess.run(crawl_command("http://127.0.0.1:9/z/17257", db_path, "-s", f"RUN_KEYS_IN_MEMORY={value}"),
+                              cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2
+        assert done.stderr.strip().splitlines() == [
+            f"error: RUN_KEYS_IN_MEMORY {value!r} is not a whole number from 1 (keys a set holds in memory)"
+        ]
+        assert not db_path.exists()
