@@ -797,8 +797,9 @@ def bench_scale(sizes: tuple[int, ...] = (2000, 100_000, 1_000_000), rounds: int
     """One crawl of the replica's 2,000 posts, grown to each size (``devtools.grow``):
     the no-change run (wall, peak RSS, requests), each exploration page's warm time, a
     merge of the archive into an empty one and into a copy of itself that saw every post
-    later (every post shared and differing: throughput, peak RSS); and the crawl's WARC
-    files grown to each size (``devtools.grow_warc``) re-extracted into an empty archive."""
+    later (every post shared and differing: throughput, peak RSS); ``scrapy verify`` of
+    the archive; and the crawl's WARC files grown to each size (``devtools.grow_warc``)
+    re-extracted into an empty archive."""
     import shutil
     import sqlite3
     import subprocess
@@ -834,6 +835,8 @@ def bench_scale(sizes: tuple[int, ...] = (2000, 100_000, 1_000_000), rounds: int
                     runs.append({"wall_s": round(run["wall"], 2), "peak_rss_mib": round(run["peak_rss_mib"], 1),
                                  "requests": requests, "exit": run["exit"]})
                 pages = _time_pages(db_path)
+                # The whole-file check beside the runs (the file as the page cache holds it after the runs).
+                verify = _run_measured([sys.executable, "-m", "scrapy", "verify", str(db_path)])
                 merge = shared = reextract = {"wall": 0.0, "peak_rss_mib": 0.0, "exit": None}
                 if size <= merge_up_to:  # a merge of a million posts takes long: measured up to ``merge_up_to``
                     merge = _run_measured([sys.executable, "-m", "scrapy", "merge", str(work / "merged.db"), str(db_path)])
@@ -864,6 +867,8 @@ def bench_scale(sizes: tuple[int, ...] = (2000, 100_000, 1_000_000), rounds: int
                     "shared_merge_exit": shared["exit"],
                     "reextract_wall_s": round(reextract["wall"], 1), "reextract_rss_mib": round(reextract["peak_rss_mib"], 1),
                     "reextract_exit": reextract["exit"], "reextract_posts": reextract.get("posts", 0),
+                    "verify_wall_s": round(verify["wall"], 1), "verify_rss_mib": round(verify["peak_rss_mib"], 1),
+                    "verify_exit": verify["exit"], "archive_mb": round(db_path.stat().st_size / 1e6, 1),
                     **pages,
                 })
                 shutil.rmtree(work)
@@ -894,6 +899,12 @@ def _rows_scale(result: dict) -> list[tuple[str, str, str]]:
         ))
         timed_out = [f"{table}: {', '.join(names)}" for table, names in f["facets_timed_out"].items() if names]
         rows.append((f"facets timed out, {n}", "; ".join(timed_out) or "none", "(target: none)"))
+        if f.get("verify_exit") is not None:
+            rows.append((
+                f"scrapy verify (every page checked, beside the runs), {n}",
+                f"{f['verify_wall_s']} s, peak RSS {f['verify_rss_mib']:.0f} MiB (exit {f['verify_exit']})",
+                f"{f['archive_mb'] / max(f['verify_wall_s'], 0.01):,.0f} MB/s of a {f['archive_mb']:,.0f} MB file",
+            ))
         if f["merge_exit"] is not None:
             rows.append((
                 f"scrapy merge of the archive into an empty one, {n}",

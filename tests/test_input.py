@@ -121,3 +121,58 @@ def test_one_writer_per_archive_file_whatever_path_names_it(archive, small_repli
     assert "another crawl is writing" in line
     assert rows(copy, "SELECT count(*) AS n FROM crawl_runs")[0]["n"] == runs_before
     assert not any(path.name.endswith(".lock") for path in tmp_path.rglob("*"))
+
+
+def verify(*arguments, env=None):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "scrapy", "verify", *map(str, arguments)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT), **(env or {})))
+
+
+def test_verify_checks_every_page_beside_a_run_and_records_the_check(archive, tmp_path, monkeypatch):
+    import json
+
+    from crawler.storage.checked import _record_path, needs_whole_check, remember_as_left
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    copy = tmp_path / "archive.db"
+    copy.write_bytes(archive.read_bytes())
+    remember_as_left(copy, checked=True)
+    record = json.loads(_record_path(copy).read_text())
+    record["checked_at"] -= 8 * 86400  # a week and a day ago: the next run would check every page
+    _record_path(copy).write_text(json.dumps(record))
+    assert needs_whole_check(copy, 7)
+    lock = RunLock(copy).acquire()  # a run is writing: verify reads beside it
+    try:
+        done = verify(copy)
+    finally:
+        lock.release()
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and done.stdout.startswith(f"{copy}: every page is whole (") and len(done.stdout.splitlines()) == 1
+    assert not needs_whole_check(copy, 7)  # the runs are spared their own check
+    assert json.loads(_record_path(copy).read_text())["state"] == record["state"]
+
+
+def test_verify_says_in_one_line_what_is_wrong(archive, tmp_path):
+    damaged = tmp_path / "damaged.db"
+    data = bytearray(archive.read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    middle = (len(data) // page_size // 2) * page_size
+    data[middle : middle + page_size] = os.urandom(page_size)
+    damaged.write_bytes(bytes(data))
+    state = {"XDG_STATE_HOME": str(tmp_path / "state")}
+    done = verify(damaged, env=state)
+    assert done.returncode == 1 and done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1 and "is damaged" in done.stderr and "restore it from a backup" in done.stderr
+    assert not (tmp_path / "state").exists()  # nothing recorded of a damaged archive
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+    connection.close()
+    for arguments, says in (((other,), "is a database of another application"), ((tmp_path / "none.db",), "no archive at"),
+                            ((damaged, other), "give one archive")):
+        done = verify(*arguments, env=state)
+        assert done.returncode == 2 and len(done.stderr.splitlines()) == 1 and says in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr

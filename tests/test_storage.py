@@ -574,6 +574,41 @@ def test_every_page_is_checked_when_the_archive_is_not_as_the_last_run_left_it(t
     assert needs_whole_check(copy, 7)
 
 
+def test_a_check_made_while_a_run_wrote_keeps_the_file_as_the_run_left_it(tmp_path, monkeypatch):
+    from crawler.storage.checked import file_state, needs_whole_check, remember_as_left, remember_checked
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    path = tmp_path / "a.db"
+    storage.open_db(path).close()
+    before = file_state(path)  # scrapy verify begins
+    db = storage.open_db(path)  # a run writes meanwhile, and records the file as it left it
+    storage.save_post(db, make_post(101), T1)
+    db.conn.commit()
+    db.close()
+    remember_as_left(path, checked=False)
+    remember_checked(path, before)  # the check ends: the run's record of the file stays
+    assert not needs_whole_check(path, 7)
+    with sqlite3.connect(path) as conn:  # then another program writes
+        conn.execute("CREATE TABLE notes (x)")
+    conn.close()
+    before = file_state(path)
+    remember_checked(path, before)  # checked as it is now, nothing written meanwhile
+    assert not needs_whole_check(path, 7)
+
+
+def test_the_whole_check_reads_the_file_ahead_only_when_it_fits_in_memory(tmp_path, monkeypatch):
+    from crawler.storage import schema
+
+    path = tmp_path / "a.db"
+    storage.open_db(path).close()
+    size = path.stat().st_size
+    monkeypatch.setattr(schema, "_memory_available", lambda: 2 * size + 2)
+    assert schema.read_ahead(path) is True
+    monkeypatch.setattr(schema, "_memory_available", lambda: 2 * size - 2)
+    assert schema.read_ahead(path) is False
+    storage.check_archive(path, thorough=True)  # the check itself, without the read ahead
+
+
 def test_a_merge_reads_the_posts_both_archives_hold_a_batch_at_a_time_and_misses_none(tmp_path, monkeypatch):
     """The posts of two archives that differ are read in batches of keys (memory flat in
     the number of posts): every one of them is merged, across batch boundaries and sites."""

@@ -20,6 +20,7 @@ from .schema import (
     POST_COLUMNS,
     SCHEMA_VERSION,
     VIEWS,
+    DamagedArchive,
     StorageError,
     check_archive,
     check_writable,
@@ -60,7 +61,7 @@ from .writes import (
 __all__ = [
     "APPLICATION_ID", "CRAWL_RUN_COLUMNS", "MIGRATIONS", "FTS_TABLES", "LIVE_ENTRY_COLUMNS", "POST_COLUMNS", "SCHEMA_VERSION", "VIEWS",
     "CrawlState", "KnownPost", "RunLock", "RunSnapshot", "count_posts", "StorageError",
-    "batch", "check_archive", "check_writable", "content_hash", "count_failures", "crawl_state", "ensure_db_shape",
+    "DamagedArchive", "batch", "check_archive", "check_writable", "content_hash", "count_failures", "crawl_state", "ensure_db_shape",
     "finish_run", "has_failures", "latest_captures", "load_stored_form", "mark_removed", "mark_unchanged", "missing_field_counts", "open_db",
     "record_failure", "record_identity_mismatch", "record_listing", "renumber_entries", "resolve_index_failures",
     "save_blog", "save_captures", "save_entry", "save_post", "search_index_problems", "start_run", "stored_form",

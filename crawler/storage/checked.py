@@ -10,6 +10,11 @@ beside the archive). The next run checks the whole file when the file is not as 
 left it, when no record can be read, or when the last whole check is older than
 ``ARCHIVE_CHECK_DAYS`` (default 7; 0: every run). Every run still makes the quick checks
 (what the file is, its schema version).
+
+``scrapy verify`` makes the whole check outside the runs, beside them (it reads, and takes
+no lock: runs go on every 30 minutes while it reads a million posts). Scheduled more often
+than ``ARCHIVE_CHECK_DAYS``, it spares every run the whole check but the one after another
+program wrote the file.
 """
 
 from __future__ import annotations
@@ -57,6 +62,33 @@ def needs_whole_check(path: str | Path, days: float) -> bool:
     return not isinstance(checked_at, (int, float)) or time.time() - checked_at > days * 86400
 
 
+def file_state(path: str | Path) -> list:
+    """The archive file and its write-ahead log as they are now (what a record compares)."""
+    return _file_state(Path(path))
+
+
+def remember_checked(path: str | Path, state_before: list) -> None:
+    """``scrapy verify`` checked every page of the file as it was in ``state_before`` and
+    found it whole: the whole check is recorded as done now. The file is recorded as a run
+    left it only when nothing wrote to it during the check; otherwise the record's file
+    stays as the last run left it (a run writing meanwhile records its own at its end)."""
+    path = Path(path)
+    previous = _read(path) or {}
+    state = state_before if _file_state(path) == state_before else previous.get("state")
+    _write(path, {"archive": str(path.resolve()), "state": state, "checked_at": time.time()})
+
+
+def _write(path: Path, record_value: dict) -> None:
+    record = _record_path(path)
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        temporary = record.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(record_value), encoding="utf-8")
+        os.replace(temporary, record)
+    except OSError:
+        pass
+
+
 def remember_as_left(path: str | Path, checked: bool) -> None:
     """The run is over: the file as it left it, and when its whole file was last checked
     (now, when ``checked``). Best effort: without a record, the next run checks the whole file."""
@@ -65,12 +97,4 @@ def remember_as_left(path: str | Path, checked: bool) -> None:
         return
     previous = _read(path) or {}
     checked_at = time.time() if checked else previous.get("checked_at")
-    record = _record_path(path)
-    try:
-        record.parent.mkdir(parents=True, exist_ok=True)
-        temporary = record.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"archive": str(path.resolve()), "state": _file_state(path), "checked_at": checked_at}),
-                             encoding="utf-8")
-        os.replace(temporary, record)
-    except OSError:
-        pass
+    _write(path, {"archive": str(path.resolve()), "state": _file_state(path), "checked_at": checked_at})
