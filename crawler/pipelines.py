@@ -47,7 +47,8 @@ _STAT_NAMES = {"entry_new": "entries_new", "entry_updated": "entries_updated", "
 class NormalizePipeline:
     """Every post in the archive's normal form, whatever produced it.
 
-    Text in NFC with spaces collapsed (paragraph breaks kept in the body), dates in UTC
+    Text as the page wrote it, HTML white space collapsed (paragraph breaks kept in the
+    body; what else is folded, and why: ``crawler.text``), dates in UTC
     ISO 8601, URLs absolute. Page parsers already aim for this form; this stage makes it
     a guarantee for every item, and counts the fields a post came without.
     """

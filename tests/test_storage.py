@@ -631,3 +631,17 @@ def test_a_merge_reads_the_posts_both_archives_hold_a_batch_at_a_time_and_misses
     assert {(row[0], row[1]) for row in rows if row[2] == "Edited"} == {(s, i) for s in ("rferl.org", "www.svoboda.org") for i in ids if i % 3 == 0}
     assert counts["posts_updated"] == 60 and counts["posts_unchanged"] == 0
     assert target.execute("SELECT count(*) FROM revisions").fetchone()[0] == 20
+
+
+def test_a_version_read_again_from_the_same_capture_is_the_parsers_change_not_the_sites(tmp_path):
+    """A cron run re-reads an unchanged page (its capture a revisit naming the stored
+    version's record) with a reading that changed: the revision says ``parser``. Another
+    capture with other text is the site's edit."""
+    db = storage.open_db(tmp_path / "a.db")
+    with db.atomic():
+        storage.save_post(db, make_post(101, title="\u06a9\u062a\u0627\u0628\u0647\u0627", capture_id="<urn:uuid:1>"), T1)
+        # The same bytes, read as written now: the ZWNJ kept.
+        assert storage.save_post(db, make_post(101, title="\u06a9\u062a\u0627\u0628\u200c\u0647\u0627", capture_id="<urn:uuid:1>"), T2) == "updated"
+        assert storage.save_post(db, make_post(101, title="Edited", capture_id="<urn:uuid:2>"), T3) == "updated"
+    causes = [row[0] for row in db.execute("SELECT cause FROM revisions ORDER BY id")]
+    assert causes == ["parser", "site"]

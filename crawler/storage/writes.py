@@ -249,7 +249,8 @@ def _write_version(
     ``form`` is the record's content in the shape its hash is taken of; ``stored()`` reads
     the stored version in the same shape (called only when the content changed); ``row``
     is what the table stores. The full-text row follows the content. ``cause`` says who
-    changed a version: ``site`` (an edit) or ``parser`` (a re-extraction of the same capture).
+    changed a version: ``site`` (an edit) or ``parser`` (a re-extraction, or any read of the
+    same capture the stored version was read from: the page served unchanged).
 
     A stored hash of another version than today's is no change by itself: the stored
     fields are compared, and equal ones leave the record ``unchanged`` (its hash brought to
@@ -279,6 +280,10 @@ def _write_version(
         covered = record.hashed_by_version.get(hash_version(previous[0]), ())
         if all(name not in covered for name in changed):
             cause = "parser"  # only fields the stored version did not know of
+        if record.has_capture and previous[4] is not None and previous[4] == row.get("capture_id"):
+            # Read from the very bytes the stored version was read from (an unchanged page
+            # is a revisit naming that record): the site changed nothing, the reading did.
+            cause = "parser"
         conn.execute(
             "INSERT INTO revisions (site, post_id, entry_id, first_seen_at, last_seen_at, recorded_at, changed_fields, "
             "old_values, content_hash, capture_id, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
