@@ -56,13 +56,18 @@ def test_bad_arguments_exit_2_with_one_line_and_write_nothing(small_replica, tmp
     assert files_in(tmp_path) == set()
 
 
-def test_a_damaged_archive_is_refused_and_left_as_it_was(archive, small_replica, tmp_path):
-    damaged = tmp_path / "damaged.db"
+def damaged_copy(archive, damaged):
+    """A copy of ``archive`` with its middle page overwritten by random bytes."""
     data = bytearray(archive.read_bytes())
     page_size = int.from_bytes(data[16:18], "big")
     middle = (len(data) // page_size // 2) * page_size
     data[middle : middle + page_size] = os.urandom(page_size)
     damaged.write_bytes(bytes(data))
+    return damaged
+
+
+def test_a_damaged_archive_is_refused_and_left_as_it_was(archive, small_replica, tmp_path):
+    damaged = damaged_copy(archive, tmp_path / "damaged.db")
     before = hashlib.sha256(damaged.read_bytes()).hexdigest()
     line = one_error_line(run_crawl(small_replica.index_url, damaged))
     assert "is damaged" in line and "restore it from a backup" in line
@@ -156,12 +161,7 @@ def test_verify_checks_every_page_beside_a_run_and_records_the_check(archive, tm
 
 
 def test_verify_says_in_one_line_what_is_wrong(archive, tmp_path):
-    damaged = tmp_path / "damaged.db"
-    data = bytearray(archive.read_bytes())
-    page_size = int.from_bytes(data[16:18], "big")
-    middle = (len(data) // page_size // 2) * page_size
-    data[middle : middle + page_size] = os.urandom(page_size)
-    damaged.write_bytes(bytes(data))
+    damaged = damaged_copy(archive, tmp_path / "damaged.db")
     state = {"XDG_STATE_HOME": str(tmp_path / "state")}
     done = verify(damaged, env=state)
     assert done.returncode == 1 and done.stdout == ""
