@@ -111,6 +111,29 @@ def test_added_edited_deleted_posts_are_caught_by_the_next_run(replica, window, 
         assert post_id in {r["id"] for r in found}
 
 
+def test_every_post_of_a_wide_window_is_rechecked_though_the_index_is_read_first(replica, archive):
+    """Room for every request at once: Scrapy then reads the run's first requests one at
+    a time between answers, and the first index page is answered while the run is still
+    asking for its re-checks. Its posts (the newest, the last of the window by id) are
+    re-checked all the same: an edit to any of them is caught."""
+    every = (datetime.now(timezone.utc) - replica.site.posts[-1].published).total_seconds() / 86400 + 1
+    newest = [p.id for p in replica.site.posts[:3]]
+    for post_id in newest:
+        replica.app.edit_post(post_id)
+    before = dict(replica.app.hits)
+    result = run_crawl(replica.index_url, archive, "-a", f"recheck_days={min(every, 3650)}", "-s", "CONCURRENT_REQUESTS=1000")
+    assert result.returncode == 0, result.stderr[-3000:]
+    in_window = rows(archive, "SELECT count(*) AS n FROM posts WHERE published_at >= ?",
+                     [(datetime.now(timezone.utc) - timedelta(days=min(every, 3650))).isoformat()])[0]["n"]
+    assert in_window > 100
+    run = last_run(archive)
+    assert (run["posts_new"], run["posts_updated"], run["posts_unchanged"]) == (0, 3, in_window - 3)
+    asked = {path for path, n in replica.app.hits.items() if n > before.get(path, 0) and path.startswith("/a/")}
+    assert len(asked) == in_window
+    titles = rows(archive, f"SELECT title FROM posts WHERE id IN ({', '.join('?' * len(newest))})", newest)
+    assert all(r["title"].endswith(" (Updated)") for r in titles)
+
+
 def test_a_run_after_the_changes_changes_nothing_and_is_quiet_when_asked(replica, window, archive):
     changed, *_ = change_the_site_and_crawl(replica, window, archive)
     assert changed.returncode == 0, changed.stderr[-3000:]
@@ -125,7 +148,7 @@ def test_a_run_after_the_changes_changes_nothing_and_is_quiet_when_asked(replica
 def test_an_interrupted_first_walk_is_carried_on(replica, tmp_path):
     db_path = tmp_path / "interrupted.db"
     # The first run stops after 3 index pages, as a killed backfill would.
-    first = run_crawl(replica.index_url, db_path, "-s", "CLOSESPIDER_PAGECOUNT=30", "-s", "CONCURRENT_REQUESTS=1")
+    first = run_crawl(replica.index_url, db_path, "-s", "CLOSESPIDER_PAGECOUNT=30", "-s", "CONCURRENT_REQUESTS=1000")
     assert first.returncode != 0  # it did not finish
     stored = rows(db_path, "SELECT count(*) AS n FROM posts")[0]["n"]
     assert 0 < stored < len(replica.site.posts)

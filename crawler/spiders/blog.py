@@ -141,8 +141,12 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
             # find them done.
             async for output in self.reextract_posts():
                 yield output
+        claimed = {}
         for blog in self.facts.blogs:
-            for output in self.blog_start(blog):
+            claimed[blog.key] = run_memory(self.crawler).set()
+            self.claim_start(blog, claimed[blog.key])
+        for blog in self.facts.blogs:
+            for output in self.blog_start(blog, claimed[blog.key]):
                 yield output
 
     # --- requests -------------------------------------------------------------------------

@@ -35,34 +35,52 @@ class BlogsMixin:
             raise CloseSpider(reason)
         self.logger.error("blog %s given up: %s", blog.start_url, reason)
 
-    def blog_start(self, blog: BlogFacts):
-        """A blog's first requests: its entry point, then what its last run left to do."""
+    def claim_start(self, blog: BlogFacts, claimed) -> None:
+        """The posts a blog's first requests ask for again (its failures, the re-check
+        window), marked asked-for before any entry request can be answered: an index page
+        read first would take a stored post in the window for one not to fetch, and its
+        edit would go unseen. ``claimed`` gets the ones this blog asks for (another blog of
+        the site may have claimed a post first)."""
+        if self.reextract:
+            return
+        state = blog.state
+        for post_id in state.failed_posts:
+            if post_id not in blog.seen_ids:
+                blog.seen_ids.add(post_id)
+                blog.listed_ids.add(post_id)
+                claimed.add(post_id)
+        if self.mode == "incremental":
+            # Posts in the window are re-checked even when the index no longer lists them:
+            # that is how a deleted post is noticed.
+            for post_id in state.recheck:
+                if post_id not in blog.seen_ids:
+                    blog.seen_ids.add(post_id)
+                    blog.listed_ids.add(post_id)
+                    claimed.add(post_id)
+
+    def blog_start(self, blog: BlogFacts, claimed):
+        """A blog's first requests: its entry point, then what its last run left to do and
+        the re-checks (``claim_start``)."""
         if self.via == "feed":
             yield scrapy.Request(
                 blog.start_url, callback=self.find_feed, errback=self.fetch_failed, priority=INDEX_PRIORITY, meta={"blog": blog.key}
             )
         elif self.via == "sitemap":
             if any(other.site == blog.site for other in self.facts.blogs[: self.facts.blogs.index(blog)]):
-                return  # the site's sitemaps are read once, for all its blogs (route_post sorts by zone)
-            origin = blog.start_url.split("/z/")[0]
-            yield scrapy.Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=self.fetch_failed, meta={"blog": blog.key})
+                pass  # the site's sitemaps are read once, for all its blogs (route_post sorts by zone)
+            else:
+                origin = blog.start_url.split("/z/")[0]
+                yield scrapy.Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=self.fetch_failed,
+                                     meta={"blog": blog.key})
         else:
             yield self.index_request(blog, blog.start_url, list_paths=None)
         if self.reextract:
             return
         state = blog.state
         for post_id, url in state.failed_posts.items():
-            if post_id not in blog.seen_ids:
-                blog.seen_ids.add(post_id)
-                blog.listed_ids.add(post_id)
+            if post_id in claimed:
                 yield self.post_request(blog, url, post_id)
         if self.mode == "incremental":
-            # Posts in the window are re-checked even when the index no longer lists them:
-            # that is how a deleted post is noticed.
             for post_id in state.recheck:
-                if post_id in blog.seen_ids:
-                    continue  # another blog of the site re-checks it
-                known = state.known[post_id]
-                blog.seen_ids.add(post_id)
-                blog.listed_ids.add(post_id)
-                yield self.post_request(blog, known.url, post_id, conditional=True)
+                if post_id in claimed and post_id not in state.failed_posts:
+                    yield self.post_request(blog, state.known[post_id].url, post_id, conditional=True)
