@@ -4,7 +4,8 @@ with warcio.
 - Each response gets its ``request`` and ``response`` records (WARC-Date, target URI,
   block and payload digests). A 304, or a 200 whose payload is the one already kept for
   the URL, is a ``revisit`` record (identical-payload-digest profile) that refers to the
-  capture holding the bytes.
+  capture holding the bytes: the URL's own, or for a 304 the stored version's capture,
+  which may be of another address of the post (``WARC-Refers-To-Target-URI`` names it).
 - A page read in the browser gets the DOM the parser read as a ``conversion`` record that
   refers to the page's own response (a ``resource`` record when the run fetched it only in
   the browser).
@@ -207,6 +208,16 @@ class WarcMiddleware:
             found = self.facts.captures.get(uri)
         return found
 
+    def _validated(self, request):
+        """(URI, (record id, digest, WARC-Date)) of the capture a conditional request's
+        validators came from, or (None, None)."""
+        record_id = request.meta.get("validated_capture")
+        captures = getattr(self.facts, "captures", None) if self.facts is not None else None
+        found = captures.payload_of(record_id) if record_id and captures is not None else None
+        if found is None:
+            return None, None
+        return found[3], found[:3]
+
     def process_response(self, request, response, spider=None):
         if self.failed:
             # No page is stored without its capture: after a failed write, none comes through.
@@ -247,11 +258,16 @@ class WarcMiddleware:
         record = self.builder.create_warc_record(uri, "response", payload=BytesIO(body), length=len(body), http_headers=http_headers)
         digest = record.rec_headers.get_header("WARC-Payload-Digest")
         kept = self._kept_of(uri)
+        kept_uri = uri
+        if response.status == 304 and kept is None:
+            # Not modified, and this address holds no payload: the one the request's
+            # validators came from (the stored version's capture, of another address).
+            kept_uri, kept = self._validated(request)
         refers_to = None
         if kept is not None and (response.status == 304 or (response.status == 200 and kept[1] == digest)):
             # The payload is the one already kept: a revisit that names its capture.
             record = self.builder.create_revisit_record(
-                uri, kept[1], uri, kept[2], http_headers=http_headers,
+                uri, kept[1], kept_uri, kept[2], http_headers=http_headers,
                 warc_headers_dict={"WARC-Refers-To": kept[0]},
             )
             refers_to, digest = kept[0], kept[1]

@@ -163,16 +163,22 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
         )
 
     def post_request(self, blog: BlogFacts, url: str, post_id: int, conditional: bool = False) -> scrapy.Request:
-        headers = conditional_headers(blog.state.known.get(post_id)) if conditional else {}
+        known = blog.state.known.get(post_id) if conditional else None
+        headers = conditional_headers(known)
         url = on_host_of(canonical_post_url(url), blog.start_url)
         blog.outstanding[post_id] = url
+        meta = {"handle_httpstatus_list": POST_STATUSES, "blog": blog.key}
+        if headers and known.capture_id:
+            # A 304 is kept as a revisit of the stored version's capture, which may be of
+            # another address of the post (``/a/<id>.html`` one run, its slug the next).
+            meta["validated_capture"] = known.capture_id
         request = scrapy.Request(
             url,
             callback=self.parse_post,
             cb_kwargs={"post_id": post_id},
             errback=self.fetch_failed,
             headers=headers,
-            meta={"handle_httpstatus_list": POST_STATUSES, "blog": blog.key},
+            meta=meta,
             priority=POST_PRIORITY,
             # A post is asked for once per run by its id (``seen_ids``); the URL filter
             # would drop a second post's redirect to a URL a first post led to, and with

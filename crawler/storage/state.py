@@ -20,13 +20,19 @@ class KnownPost:
     etag: str | None
     last_modified: str | None
     removed: bool
+    capture_id: str | None = None  # the WARC record of the stored version (a 304 refers to it)
 
 
 def _known_post(fields: list) -> KnownPost:
     return KnownPost(*fields)
 
 
-_POST_FIELDS = "p.site, p.id, p.url, p.published_at, p.etag, p.last_modified, p.removed_at"
+_POST_FIELDS = "p.site, p.id, p.url, p.published_at, p.etag, p.last_modified, p.removed_at, p.capture_id"
+
+
+def _known_row(row) -> KnownPost:
+    """A row of ``_POST_FIELDS`` (its id, ``row[1]``, is the key it is kept under)."""
+    return KnownPost(row[0], row[2], row[3], row[4], row[5], row[6] is not None, row[7])
 _CHUNK = 500  # ids per statement (SQLite allows 32,766 parameters; a page lists about 20)
 
 
@@ -57,7 +63,7 @@ class StoredPosts:
         todo = [i for i in dict.fromkeys(ids) if i is not None and i not in self.seen]
         for chunk in _chunks(todo):
             found = {
-                row[1]: KnownPost(row[0], row[2], row[3], row[4], row[5], row[6] is not None)
+                row[1]: _known_row(row)
                 for row in self.db.execute(f"SELECT {_POST_FIELDS} FROM posts p WHERE p.site = ? AND p.id IN ({_marks(chunk)})",
                                            [self.site, *chunk])
             }
@@ -104,7 +110,7 @@ class KnownPosts:
             ):
                 listed.add(row[1])
                 if row[0] != self.site:
-                    others[row[1]] = KnownPost(row[0], row[2], row[3], row[4], row[5], row[6] is not None)
+                    others[row[1]] = _known_row(row)
             for post_id in chunk:
                 self.listed[post_id] = post_id in listed
                 self.others[post_id] = others.get(post_id)
@@ -201,7 +207,7 @@ def crawl_state(
             )
         ]
         for row in window:
-            site_posts.seen[row[1]] = KnownPost(row[0], row[2], row[3], row[4], row[5], False)
+            site_posts.seen[row[1]] = _known_row(row)  # removed_at IS NULL
             state.recheck.append(row[1])
         live = list(db.execute("SELECT post_id, walk_complete_at FROM live_blogs WHERE site = ? ORDER BY post_id", [site]))
         site_posts.look_up([post_id for post_id, _ in live])
@@ -288,6 +294,24 @@ class LatestCaptures:
             [url],
         ).fetchone()
         return default if row is None else (row[0], row[1], iso_to_warc_date(row[2]))
+
+    def payload_of(self, record_id: str):
+        """The response holding the 200 payload a stored version came from (``record_id``
+        itself, or the response a revisit or a DOM refers to), as (record id, payload
+        digest, WARC-Date, URL); ``None`` when the archive holds none."""
+        for _ in range(3):  # a DOM refers to a response; a revisit to a response
+            row = self.db.execute(
+                "SELECT record_id, payload_digest, fetched_at, url, warc_type, status, refers_to FROM captures WHERE record_id = ?",
+                [record_id],
+            ).fetchone()
+            if row is None:
+                return None
+            if row[4] == "response":
+                return (row[0], row[1], iso_to_warc_date(row[2]), row[3]) if row[5] == 200 else None
+            record_id = row[6]
+            if record_id is None:
+                return None
+        return None
 
 
 def latest_captures(db: sqlite_utils.Database) -> LatestCaptures:
