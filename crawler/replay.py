@@ -1,7 +1,9 @@
 """Re-extraction (``-a mode=reextract``): the crawl runs again over its own WARC files.
 
 ``WarcIndex`` reads the files once (warcio): per URL, the latest response holding a page
-(the latest of any status when none does) and the latest DOM read in the browser. The
+(the latest of any status when none does) and the latest DOM read in the browser; per
+post, the URL whose response is the latest of all the post's addresses (a post is
+fetched as ``/a/<id>.html`` one run and under its slug the next). The
 download handler answers every request from it, the plain and the rendered alike, and
 never touches the network: a request for a page that is not in the files fails as a
 page that could not be fetched. A damaged or truncated file is reported in one line,
@@ -31,6 +33,7 @@ from warcio.limitreader import LimitReader
 
 from .dates import warc_date_to_iso
 from .paths import UnsafePath, file_in
+from .urls import article_id_from_url, canonical_post_url, is_post_url, site_key
 from .warc import Capture, capture_written
 
 logger = logging.getLogger(__name__)
@@ -120,7 +123,7 @@ class WarcIndex:
         self.db.executescript(_INDEX_SCHEMA)
         # The file goes when the run closes the index, or when the index is no longer used.
         self._finalizer = weakref.finalize(self, _remove_index, self.db, self._place)
-        self.plain = _Kept(self, "warc_type = 'response'", "usable DESC, date DESC, ord DESC")
+        self.plain = _Kept(self, "warc_type = 'response'", _BEST_RESPONSE)
         self.rendered = _Kept(self, "warc_type IN ('conversion', 'resource')", "date DESC, ord DESC")
         self.captures = _Captures(self)
         self.records = 0
@@ -193,12 +196,14 @@ class WarcIndex:
                     except RefusedRecord as refused:
                         self.refused.append(f"{path}: the record at offset {offset} ({url}) {refused}; not used")
                         continue
+                    post_site, post_id = _post_of(url) if kind == "response" else (None, None)
                     self.db.execute(
                         "INSERT INTO records (record_id, file, offset, length, warc_type, url, date, status, ord, encoded, usable, "
-                        "run_id, fetched_at, payload_digest, refers_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "run_id, fetched_at, payload_digest, refers_to, post_site, post_id) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [stored.record_id, number, offset, length, kind, url, stored.date, status, stored.order, encoded,
                          _usable(stored), run_id, warc_date_to_iso(stored.date), headers.get_header("WARC-Payload-Digest"),
-                         headers.get_header("WARC-Refers-To")],
+                         headers.get_header("WARC-Refers-To"), post_site, post_id],
                     )
                     last = (offset, length, stored)
                     read += 1
@@ -255,13 +260,26 @@ PRAGMA synchronous = OFF;
 CREATE TABLE records (
   record_id TEXT PRIMARY KEY, file INTEGER, offset INTEGER, length INTEGER, warc_type TEXT, url TEXT, date TEXT,
   status INTEGER, ord INTEGER, encoded INTEGER, usable INTEGER, run_id INTEGER, fetched_at TEXT, payload_digest TEXT,
-  refers_to TEXT
+  refers_to TEXT, post_site TEXT, post_id INTEGER
 );
 CREATE INDEX records_by_url ON records (url, warc_type);
+CREATE INDEX records_by_post ON records (post_site, post_id) WHERE post_id IS NOT NULL;
 CREATE UNIQUE INDEX records_in_order ON records (ord);
 CREATE TABLE refused_ids (record_id TEXT PRIMARY KEY);
 """
 _STORED = "file, offset, length, record_id, warc_type, url, date, status, ord, encoded"
+# The response a page is answered with: one that holds a page first, then the latest (at
+# equal dates, the one read later).
+_BEST_RESPONSE = "usable DESC, date DESC, ord DESC"
+
+
+def _post_of(url: str) -> tuple[str | None, int | None]:
+    """The post whose page a response at ``url`` is: a URL the crawl asks a post by (its
+    ``/a/`` form, with or without the slug; not a live blog's older page, ``?p=2``)."""
+    post_id = article_id_from_url(url)
+    if post_id is None or not is_post_url(url) or canonical_post_url(url) != url:
+        return None, None
+    return site_key(url), post_id
 
 
 class _Kept:
@@ -300,6 +318,25 @@ class _Kept:
 
     def __len__(self) -> int:
         return self.index.db.execute(f"SELECT count(DISTINCT url) FROM records WHERE {self.kinds}").fetchone()[0]
+
+    def posts(self):
+        """Each post the responses hold, in order of site and id, read a batch at a time:
+        ``(post_id, url)``, the URL of the post's best response across all its addresses."""
+        after = ("", -1)
+        while True:
+            keys = self.index.db.execute(
+                "SELECT DISTINCT post_site, post_id FROM records WHERE post_id IS NOT NULL AND (post_site, post_id) > (?, ?) "
+                "ORDER BY post_site, post_id LIMIT 1000", after,
+            ).fetchall()
+            for post_site, post_id in keys:
+                [url] = self.index.db.execute(
+                    f"SELECT url FROM records WHERE post_site = ? AND post_id = ? AND {self.kinds} ORDER BY {self.best} LIMIT 1",
+                    [post_site, post_id],
+                ).fetchone()
+                yield post_id, url
+            if len(keys) < 1000:
+                return
+            after = keys[-1]
 
 
 class _Captures:
@@ -361,7 +398,9 @@ def _member_whole(path: Path, offset: int, length: int) -> bool:
 
 
 def _usable(stored: Stored) -> bool:
-    return stored.status is not None and stored.status < 400
+    """Whether a response holds a page or leads to one: a 304 kept as a plain response
+    (files written before 304s were all revisits) holds neither."""
+    return stored.status is not None and stored.status < 400 and stored.status != 304
 
 
 _DESCRIBED_BLOGS = re.compile(r"^crawl of (.+) \(mode \w+\)$")

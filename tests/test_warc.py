@@ -15,6 +15,7 @@ import pytest
 
 
 from crawler.replay import WarcIndex
+from crawler.urls import article_id_from_url
 from devtools.replica import Replica
 from devtools.replica.content import SECOND_ZONE
 from devtools.replica_settings import crawl_command
@@ -120,8 +121,14 @@ def test_a_recheck_writes_revisits_that_name_the_capture_they_repeat(tmp_path):
     assert len(revisits) >= runs[1]["responses_304"]
     for revisit in revisits:
         [original] = rows(db_path, "SELECT url, warc_type, payload_digest FROM captures WHERE record_id = ?", [revisit["refers_to"]])
-        assert original == {"url": revisit["url"], "warc_type": "response", "payload_digest": revisit["payload_digest"]}
         _, headers, _ = warc_record_at(warc_dir(db_path) / revisit["warc_file"], revisit["offset"])
+        # The capture it repeats: of the same URL, or for a 304 of the post's other address
+        # (the index links some posts as /a/<id>.html; a recheck asks at the slug).
+        assert original == {"url": headers.get_header("WARC-Refers-To-Target-URI"), "warc_type": "response",
+                            "payload_digest": revisit["payload_digest"]}
+        assert original["url"] == revisit["url"] or (
+            revisit["status"] == 304 and article_id_from_url(original["url"]) == article_id_from_url(revisit["url"])
+        )
         assert headers.get_header("WARC-Profile").endswith("/revisit/identical-payload-digest")
         assert headers.get_header("WARC-Refers-To") == revisit["refers_to"]
     for path in files:
@@ -158,6 +165,42 @@ def test_a_reextraction_in_place_records_parser_changes_apart_from_site_edits(tm
     summary = [line for line in run.stderr.splitlines() if "summary:" in line]
     assert "posts 0 new, 2 updated, 38 unchanged" in summary[0]
     assert captures_missing(db_path) == []
+
+
+def test_a_post_fetched_under_two_addresses_is_rebuilt_as_last_fetched(tmp_path):
+    """The index links some posts as ``/a/<id>.html``; a recheck asks for them at the
+    address the archive keeps (with the slug, which sorts after the short one). A post
+    edited between the two runs is rebuilt from the later capture, as the crawl stored it."""
+    from .conftest import archive_snapshot
+
+    crawled, rebuilt = tmp_path / "crawled.db", tmp_path / "rebuilt.db"
+    # A fixed date (the same ids every day) inside the longest recheck window.
+    with Replica(posts=30, seed=3, latest=datetime(2026, 6, 1, tzinfo=timezone.utc)) as replica:
+        assert run_crawl(replica.index_url, crawled).returncode == 0
+        short = [r for r in rows(crawled, "SELECT p.id, p.url, c.url AS fetched, c.record_id FROM posts p JOIN captures c ON c.record_id = p.capture_id "
+                                          "WHERE p.published_at > datetime('now', '-3600 days')")
+                 if r["fetched"] == f"{replica.base_url}/a/{r['id']}.html"]
+        assert short, "the replica's index links no post of the recheck window by its short address"
+        edited = short[0]
+        replica.app.edit_post(edited["id"])
+        again = run_crawl(replica.index_url, crawled, "-a", "recheck_days=3650")
+        assert again.returncode == 0, again.stderr[-3000:]
+        base_url, index_url = replica.base_url, replica.index_url
+    fetched = rows(crawled, "SELECT url FROM captures WHERE warc_type = 'response' AND url LIKE ? ORDER BY fetched_at",
+                   [f"%/{edited['id']}.html"])
+    assert [r["url"] for r in fetched] == [edited["fetched"], edited["url"]] and edited["url"] > edited["fetched"]
+    [stored] = rows(crawled, "SELECT title FROM posts WHERE id = ?", [edited["id"]])
+    assert stored["title"].endswith(" (Updated)")
+    # The unchanged ones answered 304 at their slug: revisits of the short address's capture.
+    assert len(short) > 1 and rows(crawled, "SELECT url FROM captures WHERE status = 304 AND warc_type <> 'revisit'") == []
+    for post in short[1:]:
+        [again] = rows(crawled, "SELECT warc_type, refers_to, warc_file, offset FROM captures WHERE url = ? AND run_id = 2", [post["url"]])
+        assert (again["warc_type"], again["refers_to"]) == ("revisit", post["record_id"])
+        _, headers, _ = warc_record_at(warc_dir(crawled) / again["warc_file"], again["offset"])
+        assert headers.get_header("WARC-Refers-To-Target-URI") == post["fetched"]
+    run = reextract(index_url, rebuilt, "-a", f"warc={warc_dir(crawled)}")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert archive_snapshot(rebuilt, base_url) == archive_snapshot(crawled, base_url)
 
 
 def test_a_damaged_warc_file_is_one_line_and_the_rest_is_read(tmp_path):

@@ -84,6 +84,7 @@ def test_the_index_lives_in_a_file_read_a_batch_at_a_time_and_goes_with_the_run(
     index = WarcIndex([tmp_path])
     assert index.problems == [] and index.records == 2500
     assert list(index.plain) == sorted(urls) and len(index.plain) == 2500
+    assert list(index.plain.posts()) == [(n, url) for n, url in enumerate(urls)]  # three batches of posts
     batches = list(index.captures.batches())
     assert [len(b) for b in batches] == [1000, 1000, 500]
     assert [c.url for b in batches for c in b] == urls
@@ -91,3 +92,34 @@ def test_the_index_lives_in_a_file_read_a_batch_at_a_time_and_goes_with_the_run(
     assert place.is_dir()
     index.close()
     assert not place.exists()
+
+
+def test_a_post_kept_under_two_addresses_is_read_from_its_latest_capture(tmp_path):
+    """One run fetched the post as ``/a/<id>.html``, the next under its slug (which sorts
+    after it): the post is read once, at the slug, the newer capture. Its older capture at
+    the slug, a failed newer fetch at the short address and a 304 do not win either."""
+    files = WarcFiles(tmp_path, "test-run1", 100_000_000, {"software": "test", "isPartOf": "run 1"})
+    builder = WARCWriter(BytesIO(), gzip=True)
+    short, slug = "http://127.0.0.1/a/7.html", "http://127.0.0.1/a/the-story/7.html"
+    failed = StatusAndHeaders("503 Service Unavailable", [("Content-Type", "text/html"), ("Content-Length", "0")],
+                              protocol="HTTP/1.1")
+    not_modified = StatusAndHeaders("304 Not Modified", [("Content-Length", "0")], protocol="HTTP/1.1")
+    files.write([
+        response(builder, slug, b"<html>first</html>", "2026-01-01T00:00:00Z"),
+        response(builder, short, b"<html>second</html>", "2026-01-02T00:00:00Z"),
+        response(builder, slug, b"<html>third</html>", "2026-01-03T00:00:00Z"),
+        builder.create_warc_record(short, "response", payload=BytesIO(b""), length=0, http_headers=failed,
+                                   warc_headers_dict={"WARC-Date": "2026-01-04T00:00:00Z"}),
+        # A 304 kept as a plain response (as files once held them): no page in it.
+        builder.create_warc_record(slug, "response", payload=BytesIO(b""), length=0, http_headers=not_modified,
+                                   warc_headers_dict={"WARC-Date": "2026-01-05T00:00:00Z"}),
+        response(builder, "http://127.0.0.1/a/other/8.html", b"<html>other</html>", "2026-01-01T00:00:00Z"),
+        response(builder, "http://127.0.0.1/z/17257", b"<html>index</html>", "2026-01-05T00:00:00Z"),
+        # A live blog's older page is no address of the post's own page.
+        response(builder, "http://127.0.0.1/a/the-story/7.html?p=2", b"<html>older</html>", "2026-01-06T00:00:00Z"),
+    ])
+    files.close()
+    index = WarcIndex([tmp_path])
+    assert index.problems == []
+    assert list(index.plain.posts()) == [(7, slug), (8, "http://127.0.0.1/a/other/8.html")]
+    assert load_stored(index.plain[slug])[2] == b"<html>third</html>"

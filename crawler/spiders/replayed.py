@@ -18,7 +18,7 @@ from scrapy import signals
 
 from ..pages.reading import read_post
 from ..replay import announce_captures, replay_index, replayed_response
-from ..urls import article_id_from_url, is_post_url, site_key
+from ..urls import site_key
 
 # Pages read ahead of the one being routed, per worker.
 READ_AHEAD = 8
@@ -53,10 +53,11 @@ class ReextractMixin:
         blog_of_site = {}
         for blog in self.facts.blogs:
             blog_of_site.setdefault(blog.site, blog)
-        for url in index.plain:  # in order, read from the index's file a batch at a time
-            post_id = article_id_from_url(url)
+        # Each post once, at the address of its latest capture: a post kept under two
+        # addresses (``/a/<id>.html`` one run, its slug the next) is read as last fetched.
+        for post_id, url in index.plain.posts():  # read from the index's file a batch at a time
             blog = blog_of_site.get(site_key(url))
-            if post_id is None or blog is None or post_id in blog.seen_ids or not is_post_url(url):
+            if blog is None or post_id in blog.seen_ids:
                 continue
             blog.seen_ids.add(post_id)
             request = self.post_request(blog, url, post_id)
