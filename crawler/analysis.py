@@ -16,7 +16,7 @@ digits of any script as ASCII digits); then, by script and by the post's languag
   and kaf alike, alef forms, teh marbuta as heh, hamza seats, tatweel and harakat gone;
   ZWNJ, ZWJ, nothing and (in Persian) a space before a detached suffix or after the
   verbal prefix are the same word (``کتاب‌ها``, ``کتابها``, ``کتاب ها``). Arabic's
-  conjunction before the article goes with it (``والمدينة`` is ``المدينة``).
+  article goes, with the conjunction or preposition written onto it (``والمدينة`` is ``مدينة``).
 - **Scripts written without spaces** (Chinese, Japanese, Thai, Lao, Khmer, Burmese,
   Tibetan) and **Korean** (particles attached to nouns): each run of letters becomes
   its characters (a base and its marks) and every pair of neighbours, interleaved, so
@@ -104,7 +104,10 @@ _ARABIC_LETTERS = str.maketrans({
     "\u200c": None, "\u200d": None,  # ZWNJ, ZWJ: the same word joined or not
 })
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
-_ARABIC_CONJUNCTION = re.compile("^[\u0648\u0641](?=\u0627\u0644|\u0628\u0627\u0644|\u0643\u0627\u0644|\u0644\u0644)")
+# The article with the conjunction or preposition written onto it (wa-l-, fa-l-, bi-l-,
+# ka-l-, li-l-, al-), taken off a word that stays three letters long or more: Snowball's
+# Arabic stemmer alone takes ``والبيان`` to another stem than ``البيان`` and ``بيان``.
+_ARABIC_ARTICLE = re.compile("^(?:\u0648\u0627\u0644|\u0641\u0627\u0644|\u0628\u0627\u0644|\u0643\u0627\u0644|\u0644\u0644|\u0627\u0644)(?=...)")
 
 
 def primary_language(language: str | None) -> str | None:
@@ -137,6 +140,7 @@ def _stemmer(algorithm: str):
     return Stemmer.Stemmer(algorithm, 0)
 
 
+@lru_cache(maxsize=65536)
 def _fold_char(char: str) -> str:
     """Compatibility and case folding of one character; a digit becomes its ASCII digit."""
     if unicodedata.category(char) == "Nd":
@@ -215,6 +219,7 @@ def _segments(pieces: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
     return terms
 
 
+_PERSIAN_PLURALS = (_arabic("یان"), _arabic("ان"))  # plurals of people, the longer first
 _SUFFIXES = frozenset(_arabic(word) for word in PERSIAN_SUFFIXES)  # as the words are when they are compared
 _PREFIXES = frozenset(_arabic(word) for word in PERSIAN_PREFIXES)
 
@@ -232,8 +237,11 @@ def _persian_joined(items: list[list]) -> list[list]:
     return joined
 
 
-def _terms(text: str | None, language: str | None) -> list[tuple[str, int, int, int]]:
-    """(term, start, end, word number) for each term of ``text`` read in ``language``."""
+def _terms(text: str | None, language: str | None, extras: bool = True) -> list[tuple[str, int, int, int]]:
+    """(term, start, end, word number) for each term of ``text`` read in ``language``.
+    ``extras``: the terms a word adds for its other forms (a Persian plural in ``ان`` is
+    its singular too), after every other term so that phrases stay as written; a query
+    is read without them."""
     if not text:
         return []
     code = primary_language(language)
@@ -261,7 +269,7 @@ def _terms(text: str | None, language: str | None) -> list[tuple[str, int, int, 
         stemmer = _stemmer(stemming[0])
         originals = [terms[place][0] for place, _ in to_stem]
         if code == "ar":
-            originals = [_ARABIC_CONJUNCTION.sub("", word) for word in originals]
+            originals = [_ARABIC_ARTICLE.sub("", word, count=1) for word in originals]
         stems = stemmer.stemWords(originals)
         if code == "ar":
             # Snowball's Arabic stemmer takes one prefix at a time: stemmed until it stands.
@@ -274,6 +282,12 @@ def _terms(text: str | None, language: str | None) -> list[tuple[str, int, int, 
         for (place, script), stem in zip(to_stem, stems):
             _, start, end, number = terms[place]
             terms[place] = (f"{tag}_{_fold_marks(stem, script)}", start, end, number)
+        if extras and code in PERSIAN:
+            singulars = [(place, word[: -len(ending)]) for (place, _), word in zip(to_stem, originals)
+                         for ending in _PERSIAN_PLURALS if word.endswith(ending) and len(word) - len(ending) >= 3]
+            for (place, singular), stem in zip(singulars, stemmer.stemWords([w for _, w in singulars])):
+                _, start, end, number = terms[place]
+                terms.append((f"{tag}_{stem}", start, end, number))
     return terms
 
 
@@ -326,6 +340,88 @@ def word_groups(text: str, language: str | None) -> list[list[str]]:
     """The terms of each word of ``text`` read in ``language``, a list per word (a run of a
     script without spaces is one word: its characters and pairs)."""
     groups: dict[int, list[str]] = {}
-    for term, _, _, number in _terms(text, language):
+    for term, _, _, number in _terms(text, language, extras=False):
         groups.setdefault(number, []).append(term)
     return list(groups.values())
+
+
+def phrase_expression(text: str, prefix: bool = False) -> str:
+    """A phrase of FTS5's own syntax (``"foreign fighters"``, ``fight*``) read as the index
+    reads text: in each reading, its terms in order as one phrase (the last one a prefix
+    when ``prefix``)."""
+    alternatives: list[str] = []
+    for language in query_languages(text):
+        found = [term for term, _, _, _ in _terms(text, language, extras=False)]
+        if found:
+            expression = _phrase(found) + ("*" if prefix else "")
+            if expression not in alternatives:
+                alternatives.append(expression)
+    if not alternatives:
+        return '""'
+    return alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")"
+
+
+# FTS5's own query syntax, piece by piece: a quoted phrase, an operator or a parenthesis,
+# a column filter, a bare word (with a prefix star).
+_SYNTAX = re.compile(r'"(?:[^"]|"")*"\*?|\b(?:AND|OR|NOT|NEAR)\b|[(),^+:]|[^\s"(),^+:*]+\*?|\*|\s+')
+_OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
+
+
+def raw_expression(text: str) -> str:
+    """FTS5's own syntax (``AND``, ``OR``, ``NOT``, ``"phrases"``, ``prefix*``,
+    ``NEAR(...)``, ``column:``), each word and phrase read as the index reads text."""
+    out = []
+    pieces = [p for p in _SYNTAX.findall(text)]
+    for index, piece in enumerate(pieces):
+        if not piece.strip() or piece in _OPERATORS or piece in "(),^+:":
+            out.append(piece)
+        elif index + 1 < len(pieces) and pieces[index + 1] == ":":
+            out.append(piece)  # a column's name
+        elif piece.startswith('"'):
+            star = piece.endswith("*")
+            out.append(phrase_expression(piece.rstrip("*")[1:-1].replace('""', '"'), prefix=star))
+        else:
+            star = piece.endswith("*")
+            out.append(phrase_expression(piece.rstrip("*"), prefix=star))
+    return "".join(out)
+
+
+def query_terms(text: str) -> set[str]:
+    """Every term a query can match, in any of its readings (what a snippet marks)."""
+    found = set()
+    for language in query_languages(text):
+        found.update(term for term, _, _, _ in _terms(text, language, extras=False))
+    return found
+
+
+def snippet(text: str | None, query: str, language: str | None, marks: tuple[str, str], words_around: int = 24,
+            ellipsis: str = " … ") -> str | None:
+    """The part of ``text`` around its first match of ``query`` (about ``words_around``
+    words), each matching span between ``marks``, as the text is written."""
+    if not text:
+        return None
+    wanted = query_terms(query)
+    spans = sorted({(start, end) for term, start, end in analysed(text, language) if term in wanted})
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    pieces = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    if not pieces:
+        return None
+    first = next((i for i, (s, e) in enumerate(pieces) if merged and e > merged[0][0]), 0)
+    lo = max(0, first - words_around // 3)
+    hi = min(len(pieces), lo + words_around)
+    begin, finish = pieces[lo][0], pieces[hi - 1][1]
+    out, at = [], begin
+    for start, end in merged:
+        if end <= begin or start >= finish:
+            continue
+        start, end = max(start, begin), min(end, finish)
+        out.append(text[at:start])
+        out.append(marks[0] + text[start:end] + marks[1])
+        at = end
+    out.append(text[at:finish])
+    return (ellipsis.lstrip() if lo else "") + "".join(out) + (ellipsis.rstrip() if hi < len(pieces) else "")

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from crawler import storage
+from crawler.storage import search
 
 # Tables whose rows belong to a post by (site, post_id), besides ``posts`` itself.
 _POST_TABLES = ("images", "links", "embeds", "post_authors", "post_tags", "post_blogs", "live_entries", "live_blogs")
@@ -120,13 +121,9 @@ def grow(path: Path, posts: int, *, log=print) -> dict:
         copy(table, {"post_id": "m.new_id"}, table, "t.site = m.site AND t.post_id = m.old_id")
     copy("revisions", {"id": "NULL", "post_id": "m.new_id"}, "revisions", "t.site = m.site AND t.post_id = m.old_id")
     t0 = time.perf_counter()
-    conn.execute(
-        "INSERT INTO posts_fts (rowid, title, body_text) SELECT rowid, title, body_text FROM posts WHERE rowid > ?", [rowid_before]
-    )
-    conn.execute(
-        "INSERT INTO live_entries_fts (rowid, headline, body_text) SELECT rowid, headline, body_text FROM live_entries WHERE rowid > ?",
-        [entries_before],
-    )
+    # The clones' terms, read as the crawl reads text (each in its post's language).
+    search.fill(conn, search.POSTS_INDEX, after=rowid_before)
+    search.fill(conn, search.ENTRIES_INDEX, after=entries_before)
     conn.commit()
     figures["full-text"] = round(time.perf_counter() - t0, 1)
     log(f"grow: full-text index in {figures['full-text']} s")

@@ -7,6 +7,7 @@ import pytest
 from devtools.replica import Replica
 
 from .conftest import copy_archive, rows, run_crawl
+from crawler.analysis import match_expression
 
 POSTS = 300
 
@@ -76,9 +77,37 @@ def test_full_text_search_finds_the_seed_post(crawled):
     db_path, _ = crawled
     found = rows(
         db_path,
-        "SELECT posts.id FROM posts_fts JOIN posts ON posts.rowid = posts_fts.rowid WHERE posts_fts MATCH 'Zharylgasov'",
+        "SELECT posts.id FROM posts_fts JOIN posts ON posts.rowid = posts_fts.rowid WHERE posts_fts MATCH ?",
+        [match_expression("Zharylgasov")],
     )
     assert [r["id"] for r in found] == [26829775]
+
+
+def test_the_find_command_lists_what_the_search_finds(crawled, tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    db_path, _ = crawled
+
+    def find(*arguments):
+        return subprocess.run([sys.executable, "-m", "crawler.find", *map(str, arguments)], cwd=ROOT, capture_output=True,
+                              text=True, timeout=60)
+
+    done = find(db_path, "zharylgasov")
+    assert done.returncode == 0 and done.stderr == ""
+    [line] = done.stdout.splitlines()
+    post_id, published, title, url = line.split("\t")
+    assert int(post_id) == 26829775 and url.endswith("/26829775.html") and published.startswith("2015-")
+    import re
+
+    holding = {r["id"] for r in rows(db_path, "SELECT id, title, body_text FROM posts")
+               if re.search(r"\bislamic\s+states?\b", f"{r['title']}\n{r['body_text']}", re.IGNORECASE)}
+    listed = {int(line.split("\t")[0]) for line in find(db_path, 'fts:"islamic state"', "--limit", 1000).stdout.splitlines()}
+    assert holding and listed == holding
+    missing = find(tmp_path / "none.db", "x")
+    assert missing.returncode == 2 and missing.stderr.strip() == f"error: no archive at {tmp_path / 'none.db'}"
 
 
 def test_summary_line_at_the_end(crawled):

@@ -7,6 +7,7 @@ from devtools.replica.content import SECOND_ZONE
 from crawler.urls import site_key
 
 from .conftest import archive_snapshot, rows, run_crawl
+from crawler.analysis import match_expression
 
 POSTS = 60
 
@@ -75,4 +76,4 @@ def test_two_blogs_of_two_hosts_in_one_archive_each_post_with_its_site_and_blogs
     assert [(b["site"], b["zone"], b["title"]) for b in blogs] == sorted(
         [(site_a, 17257, "Under The Black Flag"), (site_a, SECOND_ZONE, "Steppe Notes"), (site_b, 17257, "Under The Black Flag")]
     )
-    assert rows(db_path, "SELECT count(*) AS n FROM posts_fts WHERE posts_fts MATCH 'Zharylgasov'")[0]["n"] == 2
+    assert rows(db_path, "SELECT count(*) AS n FROM posts_fts WHERE posts_fts MATCH ?", [match_expression("Zharylgasov")])[0]["n"] == 2

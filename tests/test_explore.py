@@ -19,6 +19,7 @@ from crawler.rendering import launch_options
 from devtools.replica import Replica, seed_post
 
 from .conftest import ROOT, free_port, run_crawl, wait_for_http
+from crawler.analysis import match_expression
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
@@ -280,13 +281,26 @@ def test_post_list_search_finds_the_seed_post(datasette):
     assert [row["id"] for row in found] == [26829775]
 
 
-def test_fts_query_quotes_user_text_and_reads_fts_syntax_only_when_asked():
+def test_fts_query_reads_user_text_as_words_and_fts_syntax_only_when_asked():
+    from crawler.analysis import TOKENIZE, index_text
+
     fts_query = load_plugin().fts_query
+    conn = sqlite3.connect(":memory:")
+    conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(body, content='', tokenize=\"{TOKENIZE}\")")
+    documents = {1: "Foreign fighters or recruits", 2: "The fighter went home", 3: "Recruits arrived", 4: "The Islamic State"}
+    for rowid, text in documents.items():
+        conn.execute("INSERT INTO t (rowid, body) VALUES (?, ?)", [rowid, index_text(text, "en")])
+
+    def found(text):
+        return {row[0] for row in conn.execute("SELECT rowid FROM t WHERE t MATCH ?", [fts_query(text)])}
+
     assert fts_query("") == fts_query("   ") == fts_query('"') == '""'  # matches nothing, no error
-    assert fts_query('islamic "state') == '"islamic" "state"'
-    assert fts_query("fighters OR recruits") == '"fighters" "OR" "recruits"'
-    assert fts_query("fts:fighters OR recruits") == "fighters OR recruits"
-    assert fts_query('fts:"foreign') == '"foreign"'  # FTS5 cannot read it: searched word by word
+    assert found('islamic "state') == {4}  # a stray quote is only a character
+    assert found("fighters OR recruits") == {1}  # every word, OR one of them
+    assert found("fts:fighters OR recruits") == {1, 2, 3}
+    assert found('fts:"foreign fighters"') == {1} and found('fts:"fighters foreign"') == set()
+    assert found("fts:fight* NOT home") == {1}
+    assert found('fts:"foreign') == {1}  # FTS5 cannot read it: searched word by word
 
 
 def test_search_leads_to_a_reading_view_of_the_post(datasette, browser):
@@ -529,7 +543,7 @@ def _matching(archive, word: str) -> list[tuple]:
     with sqlite3.connect(archive) as conn:
         return conn.execute(
             "SELECT posts.id, posts.published_at FROM posts_fts JOIN posts ON posts.rowid = posts_fts.rowid "
-            "WHERE posts_fts MATCH ? ORDER BY rank", [word]
+            "WHERE posts_fts MATCH ? ORDER BY rank", [match_expression(word)]
         ).fetchall()
 
 

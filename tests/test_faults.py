@@ -18,6 +18,7 @@ from devtools.replica.faults import ALL, KINDS, TRANSIENT, FaultPlan, parse_faul
 from devtools.replica_settings import crawl_command
 
 from .conftest import ROOT, archive_snapshot, rows, run_crawl, search_index_problems
+from crawler.analysis import match_expression
 
 # Settings a faulty replica needs: a short download timeout (slow answers take longer)
 # and a small size limit (oversized pages are larger), short backoffs.
@@ -307,7 +308,7 @@ def test_a_reader_can_query_while_a_crawl_writes(tmp_path):
                     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1)
                     try:
                         counts.append(conn.execute("SELECT count(*) FROM posts").fetchone()[0])
-                        conn.execute("SELECT rowid FROM posts_fts WHERE posts_fts MATCH 'Syria' LIMIT 5").fetchall()
+                        conn.execute("SELECT rowid FROM posts_fts WHERE posts_fts MATCH ? LIMIT 5", [match_expression("Syria")]).fetchall()
                     finally:
                         conn.close()
                 except sqlite3.OperationalError as error:

@@ -14,6 +14,7 @@ from devtools.replica_settings import crawl_command
 from crawler.storage import RunLock
 
 from .conftest import ROOT, rows, run_crawl, search_index_problems
+from crawler.analysis import raw_expression
 
 POSTS = 120
 
@@ -107,7 +108,7 @@ def test_added_edited_deleted_posts_are_caught_by_the_next_run(replica, window, 
     assert search_index_problems(archive) == []
     for post_id in edited:
         found = rows(archive, "SELECT posts.id FROM posts_fts JOIN posts ON posts.rowid = posts_fts.rowid "
-                              "WHERE posts_fts MATCH ?", ['title:"Updated"'])
+                              "WHERE posts_fts MATCH ?", [raw_expression('title:"Updated"')])
         assert post_id in {r["id"] for r in found}
 
 

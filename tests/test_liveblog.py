@@ -13,6 +13,7 @@ from devtools.replica.content import LIVE_BLOG_ID
 from devtools.replica.dresses import LIVE_MORE_FORMS
 
 from .conftest import rows, run_crawl, search_index_problems
+from crawler.analysis import match_expression
 
 POSTS = 40
 ENTRIES = 45  # five pages of ten
@@ -100,7 +101,7 @@ def test_entries_are_searchable(plain):
         db_path,
         "SELECT live_entries.entry_id FROM live_entries_fts JOIN live_entries ON live_entries.rowid = live_entries_fts.rowid "
         "WHERE live_entries_fts MATCH ?",
-        [word],
+        [match_expression(word)],
     )
     assert some["entry_id"] in {r["entry_id"] for r in found}
 

@@ -22,6 +22,7 @@ from devtools.replica_settings import FAST_LOCAL
 
 from .conftest import ROOT, archive_tables, captures_missing, copy_archive, free_port, rows, run_crawl, search_index_problems, wait_for_http
 from .test_scrapyd import scrapyd_daemons
+from crawler.analysis import match_expression
 
 HOSTS = [f"127.0.0.{n}" for n in range(2, 7)]
 PER_SITE = "2"
@@ -343,7 +344,7 @@ def test_a_post_in_two_archives_keeps_its_newest_version_and_every_revision(tmp_
         assert search_index_problems(merged) == []
         # The newest version is what full-text search finds.
         title_word = newest["title"].split()[0]
-        assert rows(merged, "SELECT count(*) AS n FROM posts_fts WHERE posts_fts MATCH ?", [f'"{title_word}"'])[0]["n"] >= 1
+        assert rows(merged, "SELECT count(*) AS n FROM posts_fts WHERE posts_fts MATCH ?", [match_expression(title_word)])[0]["n"] >= 1
         # Merged again: nothing added.
         assert merge(merged, source).returncode == 0
         assert len(rows(merged, "SELECT id FROM revisions")) == 1
@@ -507,7 +508,9 @@ def test_a_page_one_machine_could_not_get_and_another_stored_is_not_a_failure_af
     with sqlite3.connect(failed) as conn:
         for table in ("posts", "images", "links", "embeds", "post_authors", "post_tags", "post_blogs"):
             conn.execute(f"DELETE FROM {table} WHERE {'id' if table == 'posts' else 'post_id'} = ?", [post["id"]])
-        conn.execute("INSERT INTO posts_fts (posts_fts) VALUES ('rebuild')")
+        from crawler.storage import search
+
+        search.rebuild(conn, "posts_fts")
         conn.execute(
             "INSERT INTO failures (site, url, kind, post_id, blog_zone, first_failed_at, last_failed_at, attempts, last_error) "
             "VALUES ('127.0.0.1', ?, 'post', ?, 17257, '2020-01-01T00:00:00+00:00', '2020-01-01T00:00:00+00:00', 1, 'HTTP 503')",

@@ -6,6 +6,8 @@ import sqlite3
 import pytest
 import sqlite_utils
 
+from crawler.analysis import match_expression
+
 from crawler import storage
 from crawler.items import Embed, Image, Link, Post
 
@@ -76,7 +78,7 @@ def test_save_post_writes_the_whole_post(db):
         "ORDER BY name"
     ).fetchall()
     assert names == [("James Miller",), ("Joanna Paraszczuk",)]
-    assert [r["id"] for r in db["posts"].search("paragraph")] == [101]
+    assert search(db, "posts", "paragraph") == [db.execute("SELECT rowid FROM posts WHERE id = 101").fetchone()[0]]
 
 
 def test_saving_the_same_post_again_changes_nothing_but_last_seen(db):
@@ -219,7 +221,7 @@ def test_a_post_listed_in_two_blogs_belongs_to_both(db):
 
 
 def search(db, table: str, words: str) -> list:
-    return [row[0] for row in db.execute(f"SELECT rowid FROM [{table}_fts] WHERE [{table}_fts] MATCH ?", [words]).fetchall()]
+    return [row[0] for row in db.execute(f"SELECT rowid FROM [{table}_fts] WHERE [{table}_fts] MATCH ?", [match_expression(words)]).fetchall()]
 
 
 def test_full_text_search_follows_new_changed_unchanged_and_removed_posts(db):
@@ -287,12 +289,14 @@ def test_search_index_problems_are_found(db):
     assert [problem.split(":")[0] for problem in storage.search_index_problems(db)] == ["posts_fts"]
 
 
-def test_an_archive_of_schema_1_loses_its_full_text_triggers_and_keeps_its_index(tmp_path):
+def test_an_archive_of_schema_1_loses_its_full_text_triggers_and_gets_its_index_anew(tmp_path):
     path = tmp_path / "old.db"
     db = storage.open_db(path)
     storage.save_post(db, make_post(101, title="Caliphate Propaganda"), "2026-01-01T00:00:00+00:00")
-    # Schema 1 kept the index with sqlite-utils' triggers.
-    db["posts"].enable_fts(["title", "body_text"], create_triggers=True, tokenize="porter", replace=True)
+    # Schema 1 kept the index (sqlite-utils' porter one, over the posts) with its triggers.
+    db.execute("DROP TABLE posts_fts")
+    db.execute("DELETE FROM search_index")
+    db["posts"].enable_fts(["title", "body_text"], create_triggers=True, tokenize="porter")
     db.execute("PRAGMA user_version = 1")
     assert {t.name for t in db.triggers} >= {"posts_ai", "posts_au", "posts_ad"}
     db.close()
@@ -308,6 +312,47 @@ def test_an_archive_of_schema_1_loses_its_full_text_triggers_and_keeps_its_index
     storage.save_post(db, make_post(101, title="Recruitment Videos"), "2026-01-02T00:00:00+00:00")
     storage.save_post(db, make_post(102, title="Caliphate Again"), "2026-01-02T00:00:00+00:00")
     assert len(search(db, "posts", "caliphate")) == 1 and len(search(db, "posts", "recruitment")) == 1
+    assert storage.search_index_problems(db) == []
+    db.close()
+
+
+def test_an_archive_indexed_before_the_languages_were_read_is_indexed_anew_its_text_untouched(tmp_path):
+    """The index of an archive made before (sqlite-utils' porter index over the posts'
+    own text, English stems only, Persian and Chinese as whole runs) is made anew when
+    the archive is opened: the stored text is what it was, and every search that found a
+    post before finds it still, with the word forms the languages add."""
+    path = tmp_path / "before.db"
+    db = storage.open_db(path)
+    posts = {
+        101: ("Fighters Seen In Raqqa", "en", "Foreign fighters were seen."),
+        102: ("Бои в городе", "ru", "В городе продолжались бои."),
+        103: ("کتاب‌ها", "fa", "کتاب‌ها را خواندیم."),
+        104: ("政府宣布", "zh", "北京市政府今天宣布新的措施。"),
+    }
+    with db.atomic():
+        for post_id, (title, language, body) in posts.items():
+            storage.save_post(db, make_post(post_id, title=title, body_text=body, language=language), "2026-01-01T00:00:00+00:00")
+    for table in ("posts_fts", "live_entries_fts"):
+        db.execute(f"DROP TABLE {table}")
+    db.execute("DROP TABLE search_index")
+    db["posts"].enable_fts(["title", "body_text"], tokenize="porter")
+    db["live_entries"].enable_fts(["headline", "body_text"], tokenize="porter")
+    old_finds = {query: {r[0] for r in db.execute("SELECT p.id FROM posts_fts f JOIN posts p ON p.rowid = f.rowid WHERE posts_fts MATCH ?",
+                                                  [f'"{query}"'])}
+                 for query in ("fighters", "городе", "کتاب‌ها", "北京市政府今天宣布新的措施")}
+    text = [tuple(r) for r in db.execute("SELECT id, title, body_text, language FROM posts ORDER BY id")]
+    db.close()
+
+    db = storage.open_db(path)
+    assert [tuple(r) for r in db.execute("SELECT id, title, body_text, language FROM posts ORDER BY id")] == text
+    assert "content=''" in db.execute("SELECT sql FROM sqlite_master WHERE name = 'posts_fts'").fetchone()[0]
+    ids = {rowid: post_id for rowid, post_id in db.execute("SELECT rowid, id FROM posts")}
+    for query, found in old_finds.items():
+        assert found <= {ids[r] for r in search(db, "posts", query)}, query
+    assert {ids[r] for r in search(db, "posts", "fighter")} == {101}
+    assert {ids[r] for r in search(db, "posts", "город")} == {102}
+    assert {ids[r] for r in search(db, "posts", "کتابها")} == {103}
+    assert {ids[r] for r in search(db, "posts", "政府")} == {104}
     assert storage.search_index_problems(db) == []
     db.close()
 

@@ -33,12 +33,19 @@ def without_count(app, datasette=None):
             pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
             names = {name for name, _ in pairs}
             changed = None
+            if ("_searchmode", "raw") in pairs:
+                # FTS5's own syntax, its words read as the index reads text: the ``fts:``
+                # form of the search box (``escape_fts`` is the plugin's ``fts_query``).
+                pairs = [(name, f"fts:{value}" if name.startswith("_search") and name != "_searchmode" else value)
+                         for name, value in pairs if name != "_searchmode"]
+                names.discard("_searchmode")
+                changed = pairs
             if table in UNCOUNTED_VIEWS:
                 changed = _uncounted(pairs, names)
             elif table in SEARCHED_VIEWS and datasette is not None and "_search" in names and not names & {"_sort", "_sort_desc", "_count"}:
                 args = dict(pairs)
-                text, raw = args["_search"], args.get("_searchmode") == "raw"
-                if text.strip() and await _matches(datasette, tilde_decode(parts[0]), SEARCHED_VIEWS[table], text, raw) > counted_up_to(datasette):
+                text = args["_search"]
+                if text.strip() and await _matches(datasette, tilde_decode(parts[0]), SEARCHED_VIEWS[table], text) > counted_up_to(datasette):
                     changed = pairs + [("_sort_desc", "search_key")] + ([] if "_nocount" in names else [("_nocount", "1")])
             if changed is not None:
                 scope = dict(scope, query_string=urlencode(changed).encode("latin-1"))
@@ -53,16 +60,15 @@ def _uncounted(pairs: list, names: set) -> list:
     return pairs if "_nocount" in names else pairs + [("_nocount", "1")]
 
 
-async def _matches(datasette, route: str, fts: str, text: str, raw: bool) -> int:
+async def _matches(datasette, route: str, fts: str, text: str) -> int:
     """How many rows the full-text index ``fts`` matches for a search box's ``text``, as
-    Datasette's own search reads it (``escape_fts``, or as it is with ``_searchmode=raw``);
-    0 when it cannot tell."""
+    Datasette's own search reads it (``escape_fts``); 0 when it cannot tell."""
     try:
         database = datasette.get_database(route=route)
     except KeyError:
         return 0
     try:
-        rows = await database.execute(f"SELECT count(*) FROM [{fts}] WHERE [{fts}] MATCH {'?' if raw else 'escape_fts(?)'}", [text])
+        rows = await database.execute(f"SELECT count(*) FROM [{fts}] WHERE [{fts}] MATCH escape_fts(?)", [text])
     except Exception:  # noqa: BLE001 - no such index, a text FTS5 refuses: the page is Datasette's to answer
         return 0
     return rows.first()[0]

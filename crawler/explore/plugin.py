@@ -15,9 +15,11 @@ from urllib.parse import urlencode
 
 import nh3
 from datasette import hookimpl
-from datasette.utils import escape_fts
 from datasette.utils.asgi import Response
 from markupsafe import Markup
+
+from ..analysis import match_expression, raw_expression
+from ..analysis import snippet as analysis_snippet
 
 # What the "search" canned query puts around matches (private-use characters, which no
 # post contains), turned into <mark> here after the text is escaped.
@@ -70,20 +72,32 @@ _checker_lock = threading.Lock()
 
 
 def fts_query(text) -> str:
-    """What a search box's text means to FTS5: every word must appear (each quoted, so a
-    stray quote or an operator-like word is just text); empty text matches nothing.
-    ``fts:`` text is FTS5's own syntax, searched word by word instead when FTS5 cannot
-    read it: a search never ends on an error page."""
+    """What a search box's text means to the full-text index: every word must appear, in
+    any of the readings the index has of the languages (``crawler.analysis``); empty text
+    matches nothing. ``fts:`` text is FTS5's own syntax, each word and phrase of it read
+    the same way, and searched word by word instead when FTS5 cannot read it: a search
+    never ends on an error page."""
     text = (text or "").strip()
     if text.lower().startswith(RAW_PREFIX):
         raw = text[len(RAW_PREFIX):].strip()
         try:
+            expression = raw_expression(raw)
             with _checker_lock:  # one probe connection, shared by Datasette's threads
-                _checker.execute("SELECT count(*) FROM probe WHERE probe MATCH ?", [raw]).fetchone()
-            return raw
+                _checker.execute("SELECT count(*) FROM probe WHERE probe MATCH ?", [expression]).fetchone()
+            return expression
         except sqlite3.Error:
             text = raw
-    return escape_fts(text) or '""'
+    return match_expression(text)
+
+
+def search_snippet(text, query, language):
+    """The part of a post's text around what ``query`` finds, the matches marked."""
+    query = (query or "").strip()
+    if query.lower().startswith(RAW_PREFIX):
+        query = query[len(RAW_PREFIX):]
+        query = " ".join(w for w in re.findall(r'[^\s"()*^:,+]+', query) if w not in ("AND", "OR", "NOT", "NEAR"))
+    return analysis_snippet(text if isinstance(text, str) else None, query, language if isinstance(language, str) else None,
+                            (MARK_OPEN, MARK_CLOSE))
 
 
 # A search or a filtered page of more rows than this is not ranked or faceted row by row:
@@ -99,9 +113,14 @@ def counted_up_to(datasette) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else COUNTED_UP_TO
 
 
-@hookimpl
+@hookimpl(trylast=True)  # after Datasette's own, whose escape_fts this one replaces
 def prepare_connection(conn, datasette=None):
     conn.create_function("fts_query", 1, fts_query, deterministic=True)
+    # Datasette's own search box (a table's ``_search``) reads its text with
+    # ``escape_fts``: here it is read as the index reads text, in every language, and as
+    # FTS5's own syntax after ``fts:`` (which ``_searchmode=raw`` becomes).
+    conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+    conn.create_function("search_snippet", 3, search_snippet, deterministic=True)
     limit = counted_up_to(datasette)
     conn.create_function("counted_up_to", 0, lambda: limit, deterministic=True)
 
@@ -121,24 +140,43 @@ def post_link(datasette, database: str, site, post_id) -> str:
     return datasette.urls.path(f"/-/post/{site}/{post_id}") + f"?database={database}"
 
 
+# Languages written right to left (primary subtags): Arabic, Persian and Dari, Pashto,
+# Urdu, Sindhi, Uyghur, Kurdish (Sorani), Dhivehi, Hebrew, Yiddish.
+RIGHT_TO_LEFT = {"ar", "fa", "prs", "ps", "ur", "sd", "ug", "ckb", "dv", "he", "yi"}
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$")
+
+
+def text_attributes(language) -> Markup:
+    """The ``lang`` and ``dir`` of a post's text, from its stored language (a tag that is
+    no language tag is left out; with none, the browser reads the direction from the text)."""
+    if isinstance(language, str) and _LANGUAGE_TAG.match(language.strip()):
+        tag = language.strip()
+        direction = "rtl" if tag.split("-", 1)[0].lower() in RIGHT_TO_LEFT else "ltr"
+        return Markup(f' lang="{escape(tag)}" dir="{direction}"')
+    return Markup(' dir="auto"')
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     keys = row.keys() if hasattr(row, "keys") else []
+    attributes = text_attributes(row["language"] if "language" in keys else None)
     if column in LONG_TEXT and isinstance(value, str) and len(value) > SHORT:
         # A table shows the start of a long text (the stylesheet cuts it on table pages);
         # the row's own page and the reading view show all of it.
-        return Markup(f'<div class="long-text">{escape(value)}</div>')
+        return Markup(f'<div class="long-text"{attributes}>{escape(value)}</div>')
     if column == "title" and "site" in keys and "id" in keys and value is not None and table in (None, "posts", "post_list"):
         # A post's title leads to its reading view, wherever it is listed.
-        return Markup(f'<a class="read" href="{escape(post_link(datasette, database, row["site"], row["id"]))}">{escape(str(value))}</a>')
+        href = escape(post_link(datasette, database, row["site"], row["id"]))
+        return Markup(f'<a class="read" href="{href}"{attributes}>{escape(str(value))}</a>')
     if column == "body_html" and isinstance(value, str) and value:
         # The body reads as HTML. Stored HTML is sanitized at crawl time; cleaning it
         # again here means a database from anywhere else cannot put active content in
         # front of a reader. Pictures stay on the publisher's servers: loaded lazily,
         # sent no referrer.
-        return Markup(f'<div class="post-body">{clean_html(value)}</div>')
+        return Markup(f'<div class="post-body"{attributes}>{clean_html(value)}</div>')
     if isinstance(value, str) and MARK_OPEN in value:
-        return Markup(escape(value).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>"))
+        marked = escape(value).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
+        return Markup(f"<span{attributes}>{marked}</span>")
     return None
 
 
@@ -256,6 +294,7 @@ async def reading_view(datasette, request):
         "revisions": revisions,
         "capture_url": capture_url,
         "capture_date": capture_date,
+        "text_attributes": text_attributes(post.get("language")),
     }
     return Response.html(await datasette.render_template("pangea_post.html", context, request=request))
 

@@ -33,7 +33,8 @@ import sqlite_utils
 
 from ..paths import UnsafePath, file_in
 from .schema import FAILURE_KEYS, LIVE_ENTRY_COLUMNS, POST_COLUMNS, StorageError
-from .writes import changed_fields, hash_version, load_stored_form, search_index_problems
+from .search import FTS_TABLES, rebuild
+from .writes import changed_fields, hash_version, load_stored_form
 
 _CHILDREN = ("images", "links", "embeds")
 _ENTRY_CONTENT = ("published_at", "headline", "body_text", "body_html", "links", "images", "url")
@@ -468,11 +469,8 @@ def merge_archive(db: sqlite_utils.Database, source_path: Path, *, target_warc_d
             _merge_entries(conn, counts)
             # Last: a failure on one side is resolved by the post the other side stored.
             _merge_small_tables(conn)
-            for table in ("posts", "live_entries"):
-                db[table].rebuild_fts()
-            problems = search_index_problems(db)
-            if problems:
-                raise StorageError(f"the full-text index does not match after merging {source_path}: {problems[0]}")
+            for fts in FTS_TABLES:
+                rebuild(conn, fts)
     finally:
         source.close()
         for table in ("new_posts", "authors_map", "tags_map", "run_map", "warc_map"):

@@ -4,6 +4,7 @@ again safely."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from dataclasses import fields
@@ -13,7 +14,10 @@ from urllib.parse import quote
 import sqlite_utils
 
 from .migrations import MIGRATIONS
-from ..items import EXPECTED_FIELDS, HASHED_FIELDS, SEARCHABLE_FIELDS, Embed, Image, Link, Post
+from .search import ensure_search_index
+from ..items import EXPECTED_FIELDS, HASHED_FIELDS, Embed, Image, Link, Post
+
+logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2  # 2: full-text search kept by the write path, not by triggers
 # SQLite's application_id of an archive ("PANG"): what tells our file from any other
@@ -130,6 +134,7 @@ SELECT
   posts.authors,
   posts.tags,
   posts.section,
+  posts.language,
   (SELECT group_concat(coalesce(blogs.title, 'zone ' || post_blogs.zone), ', ')
      FROM post_blogs LEFT JOIN blogs ON blogs.site = post_blogs.blog_site AND blogs.zone = post_blogs.zone
      WHERE post_blogs.site = posts.site AND post_blogs.post_id = posts.id) AS blog,
@@ -375,7 +380,6 @@ def _shape(db: sqlite_utils.Database) -> None:
     if "live_entries" not in tables:
         db["live_entries"].create(LIVE_ENTRY_COLUMNS, pk=("site", "post_id", "entry_id"), foreign_keys=post_key)
         db["live_entries"].create_index(["published_at"])
-        db["live_entries"].enable_fts(["headline", "body_text"], tokenize="porter")
     if "live_blogs" not in tables:
         db["live_blogs"].create(
             {"site": str, "post_id": int, "entries": int, "newest_entry_at": str, "walk_complete_at": str, "last_seen_at": str},
@@ -391,14 +395,11 @@ def _shape(db: sqlite_utils.Database) -> None:
         for name, kind in columns.items():
             if name not in existing:
                 db[table].add_column(name, kind)
-    if "posts_fts" not in tables:
-        db["posts"].enable_fts(list(SEARCHABLE_FIELDS), tokenize="porter")
     MIGRATIONS.apply(db)
-    for fts in [name for name in ("posts_fts", "live_entries_fts") if db[f"{name}_data"].exists()]:
-        # Datasette's database page counts every table's rows; ``count(*)`` walks the
-        # smallest b-tree of a table, and a full-text index's data table has only its
-        # pages of blobs (200 ms at a million posts) unless it has this small index.
-        db.execute(f"CREATE INDEX IF NOT EXISTS [{fts}_data_rows] ON [{fts}_data] (id)")
+    # The full-text index in this version's reading (``crawler.analysis``): made, or made
+    # anew from the stored text when an older version made it.
+    for fts in ensure_search_index(db.conn):
+        logger.info("full-text index %s made from the stored text, each post read in its language", fts)
     keep_post_counts(db)
     keep_facet_counts(db)
     keep_name_dates(db)

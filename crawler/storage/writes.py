@@ -18,6 +18,8 @@ from itemadapter import ItemAdapter
 
 from ..items import SEARCHABLE_FIELDS
 from .schema import _HASHED_FIELDS, CHILD_COLUMNS, LIVE_ENTRY_COLUMNS, POST_COLUMNS
+from .search import FTS_TABLES, entries_read_again, terms, write_terms
+from .search import search_index_problems as _search_index_problems
 
 
 def _plain(value: Any) -> Any:
@@ -158,45 +160,26 @@ def batch(db: sqlite_utils.Database) -> Iterator[None]:
         finally:
             _pending_index.reset(token)
         for args in pending:
-            _write_index(db.conn, *args)
+            write_terms(db.conn, *args)
 
 
-def _index_text(conn: sqlite3.Connection, fts: str, columns: tuple[str, ...], rowid: int, old: tuple | None, new: tuple) -> None:
+def _index_text(conn: sqlite3.Connection, fts: str, rowid: int, old: tuple | None, new: tuple | None) -> None:
     """Keep a full-text table in step with its content table for one row (at the end of the
-    current ``batch``, or at once outside one).
-
-    ``old`` is what the index holds for the row (None for a new row): FTS5 takes a row out
-    of an external-content index by being given the values it was indexed with.
+    current ``batch``, or at once outside one). ``old`` and ``new`` are the row's terms
+    (``search.terms``): the ones the index holds (None for a new row), and the ones it gets.
     """
     if old == new:
         return
     pending = _pending_index.get()
     if pending is not None:
-        pending.append((fts, columns, rowid, old, new))
+        pending.append((fts, rowid, old, new))
     else:
-        _write_index(conn, fts, columns, rowid, old, new)
-
-
-def _write_index(conn: sqlite3.Connection, fts: str, columns: tuple[str, ...], rowid: int, old: tuple | None, new: tuple) -> None:
-    names = ", ".join(f"[{c}]" for c in columns)
-    marks = ", ".join("?" * len(columns))
-    if old is not None:
-        conn.execute(f"INSERT INTO [{fts}] ([{fts}], rowid, {names}) VALUES ('delete', ?, {marks})", [rowid, *old])
-    conn.execute(f"INSERT INTO [{fts}] (rowid, {names}) VALUES (?, {marks})", [rowid, *new])
-
-
-FTS_TABLES = ("posts_fts", "live_entries_fts")
+        write_terms(conn, fts, rowid, old, new)
 
 
 def search_index_problems(db: sqlite_utils.Database) -> list[str]:
     """The full-text tables that do not match their content tables (an empty list when all do)."""
-    problems = []
-    for fts in FTS_TABLES:
-        try:
-            db.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('integrity-check', 1)")
-        except sqlite3.DatabaseError as error:
-            problems.append(f"{fts}: {error}")
-    return problems
+    return _search_index_problems(db.conn)
 
 
 @dataclass(frozen=True)
@@ -216,6 +199,8 @@ class _Versioned:
     # The fields each hash version covered (a field a version did not cover that now has
     # a value is the parser's news, not the site's edit).
     hashed_by_version: dict = field(default_factory=dict)
+    # The SQL of the language a row's text is read in (the post's), over the row's key.
+    language: str = "NULL"
 
     @cached_property
     def where(self) -> str:
@@ -231,11 +216,12 @@ _ENTRY_LISTS = ("links", "images")
 _POST_FORM = tuple(_HASHED_FIELDS)
 _POSTS = _Versioned(
     "posts", ("site", "id"), tuple(POST_COLUMNS), "posts_fts", SEARCHABLE_FIELDS, since="last_changed_at",
-    touch=("etag", "last_modified"), has_capture=True, hashed_by_version={1: _POST_FORM, 2: _POST_FORM},
+    touch=("etag", "last_modified"), has_capture=True, hashed_by_version={1: _POST_FORM, 2: _POST_FORM}, language="language",
 )
 _ENTRIES = _Versioned(
     "live_entries", ("site", "post_id", "entry_id"), tuple(LIVE_ENTRY_COLUMNS), "live_entries_fts", ("headline", "body_text"),
     since="first_seen_at", hashed_by_version={1: _ENTRY_FIELDS, 2: _ENTRY_FIELDS},
+    language="(SELECT p.language FROM posts p WHERE p.site = live_entries.site AND p.id = live_entries.post_id)",
 )
 
 
@@ -259,8 +245,10 @@ def _write_version(
     """
     digest = content_hash(form)
     capture = ", capture_id" if record.has_capture else ", NULL"
+    searched = ", ".join(f"[{name}]" for name in record.searchable)
     previous = conn.execute(
-        f"SELECT content_hash, {record.since}, last_seen_at, first_seen_at{capture} FROM {record.table} WHERE {record.where}", key
+        f"SELECT content_hash, {record.since}, last_seen_at, first_seen_at{capture}, {record.language}, {searched} "
+        f"FROM {record.table} WHERE {record.where}", key
     ).fetchone()
     old = stored() if previous is not None and previous[0] != digest else None
     changed = changed_fields(form, old) if old is not None else []
@@ -294,11 +282,16 @@ def _write_version(
         )
     row.update(content_hash=digest, first_seen_at=previous[3] if previous is not None else now, last_seen_at=now)
     rowid = conn.execute(record.upsert, [row[name] for name in record.columns]).fetchone()[0]
-    _index_text(
-        conn, record.fts, record.searchable, rowid,
-        tuple(old[name] for name in record.searchable) if old is not None else None,
-        tuple(row[name] for name in record.searchable),
-    )
+    # The index holds the row as it was: its searched text read in its language then.
+    language = row["language"] if "language" in row else (previous[5] if previous is not None else None)
+    if record.table == "live_entries" and previous is None:
+        language = conn.execute("SELECT language FROM posts WHERE site = ? AND id = ?", key[:2]).fetchone()
+        language = language[0] if language else None
+    held = terms(previous[6:], previous[5]) if previous is not None else None
+    _index_text(conn, record.fts, rowid, held, terms([row[name] for name in record.searchable], language))
+    if record.table == "posts" and previous is not None and previous[5] != language:
+        for entry_rowid, entry_old, entry_new in entries_read_again(conn, key[0], key[1], previous[5], language):
+            _index_text(conn, "live_entries_fts", entry_rowid, entry_old, entry_new)
     return "new" if previous is None else "updated"
 
 
