@@ -189,7 +189,7 @@ E2E_MODULES = {
     "test_audit", "test_crawl_e2e", "test_disk_full", "test_dresses", "test_entry_points", "test_explore",
     "test_faults", "test_hostile_site", "test_incremental", "test_input", "test_markup_alarms", "test_packaging",
     "test_rendering", "test_replica", "test_scrapyd", "test_many_blogs", "test_bench_spiders", "test_warc", "test_replay_pywb", "test_exports", "test_log_output", "test_install",
-    "test_failures", "test_hostile_archive", "test_endless", "test_scale",
+    "test_failures", "test_hostile_archive", "test_endless", "test_scale", "test_languages",
 }
 E2E_FIXTURES = {"small_replica", "plain", "seed"}
 

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 from ..replica_settings import crawl_command
 from .dresses import DRESSES, LIVE_MORE_FORMS
+from .languages import PAGE_LANGUAGES
 from .faults import KINDS, FaultPlan, parse_faults
 from .server import Replica
 
@@ -47,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         "--dress", default="default", choices=sorted(DRESSES),
         help="the markup the pages are written in (same content; default: default)",
     )
+    parser.add_argument("--lang", default="en", choices=sorted(PAGE_LANGUAGES),
+                        help="the blog's language: its posts written in it, its pages saying so (default en)")
     parser.add_argument("--hide-from-index", type=int, default=0, metavar="K", help="leave K new posts out of the index (the feed lists them)")
     parser.add_argument(
         "--live-more", choices=LIVE_MORE_FORMS, default=None,
@@ -106,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                 live_json_ld=args.live_json_ld,
                 second_blog=args.second_blog,
                 dress=args.dress,
+                lang=args.lang,
                 hidden_from_index=args.hide_from_index,
                 stuck_load_more=args.stuck_load_more,
                 live_more=args.live_more,

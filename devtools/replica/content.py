@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from . import seed_post
+from . import languages, seed_post
 
 BLOG_ZONE = 17257
 BLOG_TITLE = "Under The Black Flag"
@@ -127,6 +127,8 @@ class PostSpec:
     dateline: str | None
     blocks: list[Block] = field(default_factory=list)
     live: "LiveBlog | None" = None
+    language: str = "en"  # the page's language (``languages.PAGE_LANGUAGES``)
+    words: set = field(default_factory=set)  # a post in another language: the words it holds (their typed forms)
 
     @property
     def path(self) -> str:
@@ -262,7 +264,26 @@ def _title(rng: random.Random) -> str:
     )
 
 
-def generate_post(rng: random.Random, post_id: int, published: datetime, zone: int = BLOG_ZONE, section: str = BLOG_TITLE) -> PostSpec:
+def language_post(rng: random.Random, lang: str, post_id: int, published: datetime) -> PostSpec:
+    """A post of the blog written in ``lang`` (``devtools.replica.languages``)."""
+    written = languages.write_post(rng, lang, post_id)
+    authors = [rng.choice(AUTHORS)]
+    lead = _image(rng, written.paragraphs[-1].split(languages.STOP[lang])[0] + languages.STOP[lang]) if rng.random() > 0.3 else None
+    spec = PostSpec(
+        id=post_id, slug=written.slug, title=written.title,
+        description=written.paragraphs[0][:160].rsplit(" ", 1)[0],
+        published=published, modified=published, authors=authors, tags=rng.sample(TAGS, rng.randint(1, 3)),
+        zone=BLOG_ZONE, section=BLOG_TITLE, lead_image=lead, dateline=None,
+        blocks=[Block("p", html=text) for text in written.paragraphs],
+    )
+    spec.words, spec.language = written.words, lang
+    return spec
+
+
+def generate_post(rng: random.Random, post_id: int, published: datetime, zone: int = BLOG_ZONE, section: str = BLOG_TITLE,
+                  lang: str = "en") -> PostSpec:
+    if lang != "en" and zone == BLOG_ZONE:
+        return language_post(rng, lang, post_id, published)
     title = _title(rng)
     kind = rng.random()
     authors = rng.sample(AUTHORS, 2) if kind < 0.15 else [rng.choice(AUTHORS)]
@@ -401,10 +422,15 @@ class Site:
         merged_posts: int = 0,
         endless_index: str = "",
         sitemaps_listed: int = 0,
+        lang: str = "en",
     ):
         if posts < 1:
             raise ValueError("--posts must be at least 1 (the seed post)")
         self.seed = seed
+        if lang not in languages.PAGE_LANGUAGES:
+            raise ValueError(f"--lang must be one of {', '.join(sorted(languages.PAGE_LANGUAGES))}")
+        # The blog's language: its generated posts are written in it; its pages say so.
+        self.lang = lang
         self.dress = dress  # how the pages are written (``devtools.replica.dresses``), not what they say
         # Faults of structure, for the crawler's audit: posts the index leaves out (the
         # feed still lists them), and a script "Load more" that stops working.
@@ -433,7 +459,7 @@ class Site:
         self._used = {seed_spec_.id}
         for moment in moments:
             moment = moment.replace(second=0, microsecond=0)
-            specs.append(generate_post(rng, self._new_id(moment), moment))
+            specs.append(generate_post(rng, self._new_id(moment), moment, lang=lang))
         if live_entries and len(specs) > 2:
             # The live blog takes the place of the generated post nearest its real date.
             live = live_blog_spec(random.Random(f"{seed}-live"), live_entries, live_json_ld)
@@ -556,7 +582,7 @@ class Site:
         added = []
         for i in range(count):
             moment = (at - timedelta(minutes=7 * (count - 1 - i))).astimezone(timezone.utc).replace(second=0, microsecond=0)
-            spec = generate_post(self._mutations, self._new_id(moment), moment)
+            spec = generate_post(self._mutations, self._new_id(moment), moment, lang=self.lang)
             self.posts.append(spec)
             self.by_id[spec.id] = spec
             added.append(spec)

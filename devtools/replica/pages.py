@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from . import dresses
 from .hostile import deep_nest, escape_script
+from .languages import PAGE_LANGUAGES
 from .content import BLOG_ABOUT, BLOG_TAGLINE, BLOG_TITLE, BLOG_ZONE, LIVE_BLOG_NOTE, SITE_NAME, Block, PostSpec, Site
 
 PRAGUE = ZoneInfo("Europe/Prague")
@@ -81,12 +82,15 @@ def audio_url(post: PostSpec) -> str:
     return f"https://audio.rferl.org/programmes/{post.id}.mp3"
 
 
-def _head(title: str, description: str, canonical: str, extra: str = "", feed: tuple[str, str] | None = None) -> str:
+def _head(title: str, description: str, canonical: str, extra: str = "", feed: tuple[str, str] | None = None,
+          language: str = "en") -> str:
     """The page's head; ``feed`` is the (title, path) of the blog's RSS feed it links
-    (by default the first blog's, as post pages of the blog link it)."""
+    (by default the first blog's, as post pages of the blog link it); ``language`` the
+    page's (its ``lang`` and ``dir``)."""
     feed_title, feed_path = feed or (BLOG_TITLE, FEED_PATH)
+    lang, direction, _ = PAGE_LANGUAGES[language]
     return f"""<!DOCTYPE html>
-<html lang="en" dir="ltr" class="no-js">
+<html lang="{lang}" dir="{direction}" class="no-js">
 <head>
 <link href="/Content/responsive/RFE/en-US/RFE-en-US.css?&amp;av=0.1.0.0&amp;cb=276" rel="stylesheet"/>
 <script type="text/javascript">
@@ -314,7 +318,7 @@ class Renderer:
         others = self.site.others
         popular = others[page % len(others):][:5] or others[:5]
         return (
-            _head(f"{title} | {SITE_NAME}", tagline, canonical, feed=(title, f"/api/z{zone}/rss.xml"))
+            _head(f"{title} | {SITE_NAME}", tagline, canonical, feed=(title, f"/api/z{zone}/rss.xml"), language=self.site.lang)
             + _chrome_top(others[0] if others else None)
             + f"""<div id="content">
 <div class="container">
@@ -359,7 +363,7 @@ class Renderer:
         data = {
             "articleSection": post.section,
             "headline": post.title,
-            "inLanguage": "en-US",
+            "inLanguage": PAGE_LANGUAGES[post.language][2],
             "author": authors[0] if len(authors) == 1 else authors,
             "datePublished": _ld_date(post.published),
             "dateModified": _ld_date(post.modified),
@@ -518,7 +522,7 @@ class Renderer:
         same_blog = [p for p in self.site.posts if p.id != post.id][:5]
         related = [p for p in self.site.others if p.zone != post.zone][:4]
         return (
-            _head(post.title, post.description, canonical, extra)
+            _head(post.title, post.description, canonical, extra, language=post.language)
             + _chrome_top(self.site.others[-1] if self.site.others else None)
             + f"""<div id="content">
 <div class="container">
