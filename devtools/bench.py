@@ -926,6 +926,93 @@ def _rows_scale(result: dict) -> list[tuple[str, str, str]]:
     return rows
 
 
+def bench_search(posts: int = 1000, grown: int = 100_000, languages: tuple[str, ...] = ("en", "ru", "zh"), rounds: int = 5) -> dict:
+    """Per language of the replica (``--lang``): a crawl of ``posts`` posts, what reading
+    its text for the index costs (the index made anew from the stored text, per post and
+    against the crawl's own time per post), and the archive grown to ``grown`` posts
+    (``devtools.grow``): the warm time of the canned search for words of the language
+    (its words list; for English, words of the replica's text)."""
+    import shutil
+    import sqlite3
+    import statistics
+    import subprocess
+    import tempfile
+
+    from crawler.explore import archive_metadata
+    from crawler.explore.plugin import prepare_connection
+    from crawler.storage import search
+    from devtools.replica.languages import WORDS
+
+    english = ["fighters", "recruitment", "statement", "coalition", "Raqqa", "video", "telephone", "market", "attack", "silence"]
+    sql = archive_metadata()["queries"]["search"]["sql"]
+    figures = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for lang in languages:
+            db_path = Path(folder) / f"{lang}.db"
+            replica = ReplicaProcess(posts, extra=["--lang", lang])
+            try:
+                run = _run_measured(_crawl_command("blog", replica.index_url, db_path))
+            finally:
+                replica.stop()
+            if run["exit"] != 0:
+                raise SystemExit(f"bench: the {lang} crawl failed:\n" + run["stderr"][-2000:])
+            conn = sqlite3.connect(db_path)
+            stored = conn.execute("SELECT count(*) FROM posts").fetchone()[0]
+            chars = conn.execute("SELECT sum(length(title) + length(body_text)) FROM posts").fetchone()[0]
+            times = []
+            for _ in range(3):
+                started = time.perf_counter()
+                with conn:
+                    search.rebuild(conn, "posts_fts")
+                times.append(time.perf_counter() - started)
+            conn.close()
+            index_ms = min(times) / stored * 1000
+            crawl_ms = run["wall"] / stored * 1000
+            grown_path = Path(folder) / f"{lang}-grown.db"
+            shutil.copy(db_path, grown_path)
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "devtools.grow", str(grown_path), "--posts", str(grown)], cwd=ROOT, check=True,
+                           stdout=subprocess.DEVNULL)
+            grow_s = time.perf_counter() - started
+            conn = sqlite3.connect(grown_path)
+            conn.row_factory = sqlite3.Row
+            prepare_connection(conn)
+            words = english if lang == "en" else [w.typed for w in WORDS[lang]][:10]
+            latencies, matches = [], []
+            for word in words:
+                best = []
+                for _ in range(rounds):
+                    started = time.perf_counter()
+                    found = conn.execute(sql, {"q": word, "page": ""}).fetchall()
+                    best.append(time.perf_counter() - started)
+                latencies.append(min(best) * 1000)
+                matches.append(found[0]["matches"] if found else 0)
+            conn.close()
+            figures[lang] = {
+                "posts": stored, "chars_per_post": round(chars / stored), "index_ms_per_post": round(index_ms, 3),
+                "crawl_ms_per_post": round(crawl_ms, 1), "index_share_of_crawl": round(index_ms / crawl_ms, 4),
+                "grown": grown, "grow_s": round(grow_s, 1), "search_ms_median": round(statistics.median(latencies), 1),
+                "search_ms_max": round(max(latencies), 1), "matches_median": int(statistics.median(matches)), "words": len(words),
+            }
+    return {"search": figures}
+
+
+def _rows_search(result: dict) -> list[tuple[str, str, str]]:
+    rows = []
+    for lang, f in result["search"].items():
+        rows.append((
+            f"{lang}: reading a post's text for the full-text index ({f['chars_per_post']} characters a post)",
+            f"{f['index_ms_per_post']} ms a post, the crawl {f['crawl_ms_per_post']} ms a post ({f['posts']} posts)",
+            f"{f['index_share_of_crawl']:.4f} of the crawl's time",
+        ))
+        rows.append((
+            f"{lang}: canned search at {f['grown']:,} posts, warm, {f['words']} words",
+            f"median {f['search_ms_median']} ms, slowest {f['search_ms_max']} ms; median {f['matches_median']} matches",
+            f"{f['search_ms_max']} ms (target < 500)",
+        ))
+    return rows
+
+
 PARTS = {
     "parse": (bench_parse, _rows_parse),
     "crawl": (bench_crawl, _rows_crawl),
@@ -938,6 +1025,7 @@ PARTS = {
     "merge": (bench_merge, _rows_merge),
     "merge-runs": (bench_merge_runs, _rows_merge_runs),
     "scale": (bench_scale, _rows_scale),
+    "search": (bench_search, _rows_search),
 }
 
 
