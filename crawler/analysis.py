@@ -34,7 +34,7 @@ from functools import lru_cache
 
 import Stemmer
 
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 # The FTS5 tokenizer of an index of these terms: the terms are made here, FTS5 only splits
 # them at spaces (``unicode61`` would split words at combining marks: Devanagari vowel
 # signs, Khmer subscripts, Arabic harakat).
@@ -151,21 +151,41 @@ def _fold_char(char: str) -> str:
 _JOINERS = "\u200c\u200d"
 
 
-def words(text: str) -> list[tuple[str, str, list[tuple[str, int]]]]:
+_ASCII_WORD = re.compile(r"[A-Za-z]+|[0-9]+")
+_TOKEN = re.compile(r"\S+")
+
+
+def words(text: str) -> list[tuple[str, str, list[tuple[str, int, int]]]]:
     """The words of ``text``: (folded word, script, pieces), a piece being the folding of
-    one character of ``text`` and that character's offset. A word is a run of letters,
+    a stretch of ``text`` and that stretch's start and end. A word is a run of letters,
     marks and digits of one script; marks and joiners go with the letters before them (a
-    joiner is dropped: a word is the same joined or not)."""
+    joiner is dropped: a word is the same joined or not). White space always ends a
+    word: a stretch between spaces that is all ASCII is read at once."""
     found = []
-    pieces: list[tuple[str, int]] = []
+    for token in _TOKEN.finditer(text):
+        chunk = token.group()
+        offset = token.start()
+        if chunk.isascii():
+            for match in _ASCII_WORD.finditer(chunk):
+                word = match.group()
+                start = offset + match.start()
+                found.append((word.lower(), "DIGIT" if word[0].isdigit() else "LATIN", [(word.lower(), start, start + len(word))]))
+        else:
+            _words_of(chunk, offset, found)
+    return found
+
+
+def _words_of(chunk: str, offset: int, found: list) -> None:
+    """The words of a stretch without white space, a character at a time."""
+    pieces: list[tuple[str, int, int]] = []
     script = None
 
     def close():
         if pieces:
-            found.append(("".join(piece for piece, _ in pieces), script, list(pieces)))
+            found.append(("".join(piece for piece, _, _ in pieces), script, list(pieces)))
             pieces.clear()
 
-    for index, char in enumerate(text):
+    for index, char in enumerate(chunk, offset):
         if char in _JOINERS:
             continue  # inside a word it joins nothing the index tells apart; outside it is nothing
         kind = script_of(char)
@@ -174,7 +194,7 @@ def words(text: str) -> list[tuple[str, str, list[tuple[str, int]]]]:
             continue
         if unicodedata.category(char)[0] == "M":
             if pieces:
-                pieces.append((_fold_char(char), index))
+                pieces.append((_fold_char(char), index, index + 1))
             continue  # a mark with no letter before it
         if pieces and kind != script:
             close()
@@ -182,9 +202,8 @@ def words(text: str) -> list[tuple[str, str, list[tuple[str, int]]]]:
             script = kind
         folded = _fold_char(char)
         if folded:
-            pieces.append((folded, index))
+            pieces.append((folded, index, index + 1))
     close()
-    return found
 
 
 def _fold_marks(word: str, script: str | None) -> str:
@@ -200,16 +219,16 @@ def _arabic(word: str) -> str:
     return _ARABIC_MARKS.sub("", word.translate(_ARABIC_LETTERS))
 
 
-def _segments(pieces: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
+def _segments(pieces: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     """A run of a script without spaces: each character (a base with the marks that follow
     it) and each pair of neighbours, interleaved (a, ab, b, bc, c), with their spans."""
     clusters: list[list] = []  # [text, start, end]
-    for piece, offset in pieces:
+    for piece, start, end in pieces:
         if clusters and all(unicodedata.category(c)[0] == "M" for c in piece):
             clusters[-1][0] += piece
-            clusters[-1][2] = offset + 1
+            clusters[-1][2] = end
         else:
-            clusters.append([piece, offset, offset + 1])
+            clusters.append([piece, start, end])
     terms = []
     for index, (cluster, start, end) in enumerate(clusters):
         terms.append((cluster, start, end))
@@ -257,14 +276,14 @@ def _terms(text: str | None, language: str | None, extras: bool = True) -> list[
     for number, (word, script, pieces) in enumerate(items):
         if not word:
             continue
-        start, end = pieces[0][1], pieces[-1][1] + 1
+        start, end = pieces[0][1], pieces[-1][2]
         if script in SEGMENTED:
             terms.extend((term, s, e, number) for term, s, e in _segments(pieces))
         elif stemming is not None and script in stemming[1]:
             to_stem.append((len(terms), script))
             terms.append((word, start, end, number))
         else:
-            terms.append((_fold_marks(word, script), start, end, number))
+            terms.append((word if word.isascii() else _fold_marks(word, script), start, end, number))
     if to_stem:
         stemmer = _stemmer(stemming[0])
         originals = [terms[place][0] for place, _ in to_stem]
@@ -281,7 +300,7 @@ def _terms(text: str | None, language: str | None, extras: bool = True) -> list[
         tag = TAGS[code]
         for (place, script), stem in zip(to_stem, stems):
             _, start, end, number = terms[place]
-            terms[place] = (f"{tag}_{_fold_marks(stem, script)}", start, end, number)
+            terms[place] = (f"{tag}_{stem if stem.isascii() else _fold_marks(stem, script)}", start, end, number)
         if extras and code in PERSIAN:
             singulars = [(place, word[: -len(ending)]) for (place, _), word in zip(to_stem, originals)
                          for ending in _PERSIAN_PLURALS if word.endswith(ending) and len(word) - len(ending) >= 3]
@@ -295,6 +314,29 @@ def analysed(text: str | None, language: str | None) -> list[tuple[str, int, int
     """The index terms of ``text`` read in ``language``, in order, each with the span of
     ``text`` it comes from."""
     return [(term, start, end) for term, start, end, _ in _terms(text, language)]
+
+
+# Scripts that one language of the network writes: a post that names no language is read
+# in it when most of its letters are of that script.
+SCRIPT_LANGUAGES = {"ARMENIAN": "hy", "GREEK": "el", "GEORGIAN": "ka", "HANGUL": "ko", "HIRAGANA": "ja", "KATAKANA": "ja",
+                    "THAI": "th", "LAO": "lo", "KHMER": "km", "MYANMAR": "my", "TIBETAN": "bo", "HEBREW": "he"}
+
+
+def reading_language(language: str | None, text: str) -> str | None:
+    """The language a text is read in: the one its post names, else the language of the
+    script most of its letters are written in, when one language writes that script alone
+    (Armenian, Greek, Georgian, Korean, ...); else none (case folding only)."""
+    if language:
+        return language
+    counts: dict[str, int] = {}
+    for char in text[:2000]:
+        script = script_of(char)
+        if script and script not in ("DIGIT", "OTHER") and unicodedata.category(char)[0] == "L":
+            counts[script] = counts.get(script, 0) + 1
+    if not counts:
+        return None
+    script, count = max(counts.items(), key=lambda item: item[1])
+    return SCRIPT_LANGUAGES.get(script) if count * 2 > sum(counts.values()) else None
 
 
 def index_text(text: str | None, language: str | None) -> str:
