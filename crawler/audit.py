@@ -41,6 +41,7 @@ def audit_run(blog: BlogFacts, via: str, stats: dict, reason: str) -> tuple[str 
         ("live_entries_only_in_json_ld", "live blog entries only in the JSON-LD"),
         ("live_entries_only_in_html", "live blog entries missing from the JSON-LD"),
         ("post_dates_disagreeing", "posts whose date signals (JSON-LD, <time>, meta, dateline) disagree (the JSON-LD's date is kept)"),
+        ("post_languages_disagreeing", "posts whose JSON-LD inLanguage and page lang name two languages (the JSON-LD's is kept)"),
         ("posts_body_from_json_ld", "posts whose body was read from the JSON-LD (the markup had much less)"),
         ("pages_naming_another_post", "pages named another post or site as their own (stored as the post asked for; see identity_mismatches)"),
     ):

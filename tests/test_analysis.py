@@ -97,3 +97,22 @@ def test_marks_of_scripts_that_need_them_are_kept():
     # Devanagari vowel signs and Khmer subscripts are letters of the word, not accents.
     assert index_text("कमल कमला", "mr").split() == ["कमल", "कमला"]
     assert "ក្" in index_text("ក្រុង", "km").split()
+
+
+def test_a_post_that_names_no_language_is_read_in_the_language_of_its_script():
+    from crawler.analysis import reading_language
+    from crawler.storage.search import terms
+
+    assert reading_language("ru", "Ωραία") == "ru"
+    assert reading_language(None, "Η πόλη και οι πόλεις 2024") == "el"
+    assert reading_language(None, "Քաղաքում") == "hy"
+    assert reading_language(None, "Город") is None  # Cyrillic: many languages
+    assert reading_language(None, "") is None
+    # Read as Armenian, its word forms are found.
+    documents = {"a": "Գյուղում", "b": "Գյուղ", "c": "Քաղաքի"}
+    conn = sqlite3.connect(":memory:")
+    conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(body, content='', tokenize=\"{TOKENIZE}\")")
+    for rowid, text in enumerate(documents.values(), 1):
+        conn.execute("INSERT INTO t (rowid, body) VALUES (?, ?)", [rowid, terms([text], None)[0]])
+    found = {row[0] for row in conn.execute("SELECT rowid FROM t WHERE t MATCH ?", [match_expression("գյուղ")])}
+    assert found == {1, 2}

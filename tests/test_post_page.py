@@ -235,3 +235,14 @@ def test_text_in_other_scripts_is_kept_as_the_page_wrote_it(voa_expected):
         assert got[number] == text
     assert got[2] == paragraphs[2] and len(got) == len(paragraphs)
     assert post.title == title
+
+
+def test_the_language_is_the_json_ld_s_and_a_page_lang_naming_another_is_told():
+    html = (REFERENCE / "pangea-article-voa.html").read_text(encoding="utf-8")
+    assert '<html lang="en" dir="ltr"' in html and '"inLanguage":"en-US"' in html
+    page = PostPage(VOA_URL, html.encode("utf-8"))
+    assert (page.language, page.language_disagrees) == ("en-US", False)  # en-US and en are one language
+    other = PostPage(VOA_URL, html.replace('<html lang="en"', '<html lang="ru"').encode("utf-8"))
+    assert (other.language, other.language_disagrees) == ("en-US", True)
+    without = PostPage(VOA_URL, html.replace('"inLanguage":"en-US",', "").encode("utf-8"))
+    assert (without.language, without.language_disagrees) == ("en", False)

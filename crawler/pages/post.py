@@ -9,6 +9,7 @@ from functools import cached_property
 
 from ..dates import date_signal, reconcile_dates, visible_date_signal
 from ..items import EXTRACTED_FIELDS, Embed, Image, Link, Post
+from ..analysis import primary_language
 from ..text import clean_text, join_paragraphs, split_keywords, word_count
 from ..urls import absolute_url, article_id_from_url, canonical_post_url, site_key, zone_id_from_url
 from .body import BodyWalker, sanitize_html
@@ -186,8 +187,21 @@ class PostPage:
         return self.doc.css_first(".category a[href]")
 
     @cached_property
+    def _language_signals(self) -> tuple[str | None, str | None]:
+        ld = self.doc.ld_value("inLanguage")
+        return (clean_text(ld) or None) if isinstance(ld, str) else None, clean_text(self.doc.lang) or None
+
+    @cached_property
     def language(self) -> str | None:
-        return clean_text(self.doc.ld_value("inLanguage") or self.doc.lang) or None
+        """The JSON-LD's ``inLanguage``, else the page's ``lang``."""
+        ld, lang = self._language_signals
+        return ld or lang
+
+    @cached_property
+    def language_disagrees(self) -> bool:
+        """The JSON-LD and the page's ``lang`` name two languages (``en-US`` and ``en`` agree)."""
+        ld, lang = self._language_signals
+        return bool(ld and lang and primary_language(ld) != primary_language(lang))
 
     @cached_property
     def _body(self) -> BodyWalker:

@@ -51,6 +51,7 @@ class PostReading:
     mismatched_claims: list[tuple[str, str]]
     live: LiveReading
     date_disagreements: int = 0  # date signals of the page that disagree with the dates kept
+    language_disagrees: bool = False  # the JSON-LD's language and the page's lang are two languages
 
 
 def read_post(url: str, html: str) -> PostReading:
@@ -68,6 +69,7 @@ def read_post(url: str, html: str) -> PostReading:
         mismatched_claims=list(page.mismatched_claims),
         live=LiveReading.of(LiveBlogPage(page)),
         date_disagreements=page.date_disagreements,
+        language_disagrees=page.language_disagrees,
     )
 
 

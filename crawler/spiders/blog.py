@@ -441,6 +441,10 @@ class BlogSpider(BlogsMixin, RenderedIndexMixin, FeedAndSitemapMixin, LiveBlogMi
             self.count(blog, "audit/post_dates_disagreeing")
             self.logger.info("post %s: %d of its date signals disagree with its JSON-LD; the JSON-LD's date is stored",
                              response.url, reading.date_disagreements)
+        if reading.language_disagrees:
+            self.count(blog, "audit/post_languages_disagreeing")
+            self.logger.info("post %s: its JSON-LD says its language is %s, its page's lang another; the JSON-LD's is stored",
+                             response.url, post.language)
         if reading.body_from_ld:
             self.count(blog, "audit/posts_body_from_json_ld")
             self.logger.warning(

@@ -17,7 +17,7 @@ import logging
 import sqlite3
 from dataclasses import dataclass
 
-from ..analysis import ANALYSIS_VERSION, TOKENIZE, index_text
+from ..analysis import ANALYSIS_VERSION, TOKENIZE, index_text, reading_language
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,9 @@ _BATCH = 1000
 
 
 def terms(values, language) -> tuple:
-    """The index row for a row's searched ``values`` read in ``language``."""
+    """The index row for a row's searched ``values`` read in ``language`` (or, when the
+    post names none, the language its script tells: ``analysis.reading_language``)."""
+    language = reading_language(language, " ".join(v for v in values if isinstance(v, str)))
     return tuple(index_text(value, language) for value in values)
 
 
