@@ -137,7 +137,7 @@ def script_of(char: str) -> str | None:
 
 @lru_cache(maxsize=64)
 def _stemmer(algorithm: str):
-    return Stemmer.Stemmer(algorithm, 0)
+    return Stemmer.Stemmer(algorithm, 100_000)  # a cache of the words stemmed: a language's words repeat
 
 
 @lru_cache(maxsize=65536)
@@ -151,7 +151,7 @@ def _fold_char(char: str) -> str:
 _JOINERS = "\u200c\u200d"
 
 
-_ASCII_WORD = re.compile(r"[A-Za-z]+|[0-9]+")
+_ASCII_WORD = re.compile(r"[a-z]+|[0-9]+")  # over the stretch in lower case
 _TOKEN = re.compile(r"\S+")
 
 
@@ -161,18 +161,25 @@ def words(text: str) -> list[tuple[str, str, list[tuple[str, int, int]]]]:
     marks and digits of one script; marks and joiners go with the letters before them (a
     joiner is dropped: a word is the same joined or not). White space always ends a
     word: a stretch between spaces that is all ASCII is read at once."""
-    found = []
+    found: list = []
+    if text.isascii():
+        _ascii_words(text, 0, found)
+        return found
     for token in _TOKEN.finditer(text):
         chunk = token.group()
-        offset = token.start()
         if chunk.isascii():
-            for match in _ASCII_WORD.finditer(chunk):
-                word = match.group()
-                start = offset + match.start()
-                found.append((word.lower(), "DIGIT" if word[0].isdigit() else "LATIN", [(word.lower(), start, start + len(word))]))
+            _ascii_words(chunk, token.start(), found)
         else:
-            _words_of(chunk, offset, found)
+            _words_of(chunk, token.start(), found)
     return found
+
+
+def _ascii_words(chunk: str, offset: int, found: list) -> None:
+    append = found.append
+    for match in _ASCII_WORD.finditer(chunk.lower()):
+        word = match.group()
+        start = offset + match.start()
+        append((word, "DIGIT" if word[0] <= "9" else "LATIN", [(word, start, start + len(word))]))
 
 
 def _words_of(chunk: str, offset: int, found: list) -> None:
