@@ -416,22 +416,57 @@ _SYNTAX = re.compile(r'"(?:[^"]|"")*"\*?|\b(?:AND|OR|NOT|NEAR)\b|[(),^+:]|[^\s"(
 _OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
 
 
+def _reading_phrase(piece: str, language: str | None) -> str | None:
+    """A bare word or a quoted phrase of FTS5's syntax read in one language, as a phrase."""
+    star = piece.endswith("*")
+    text = piece.rstrip("*")
+    if text.startswith('"'):
+        text = text[1:-1].replace('""', '"')
+    found = [term for term, _, _, _ in _terms(text, language, extras=False)]
+    return _phrase(found) + ("*" if star else "") if found else None
+
+
+def _near(pieces: list[str]) -> str:
+    """``NEAR(phrase phrase ..., N)``, in each reading its words can have: a NEAR group
+    holds phrases only, so the readings are NEAR groups of their own, OR'd."""
+    phrases = [p for p in pieces if p.strip() and p not in ",+" and not p.isdigit()]
+    distance = next((p for p in reversed(pieces) if p.isdigit()), None)
+    languages = query_languages(" ".join(phrases))
+    groups = []
+    for language in languages:
+        read = [_reading_phrase(p, language) for p in phrases]
+        if read and all(read):
+            group = "NEAR(" + " ".join(read) + (f", {distance}" if distance else "") + ")"
+            if group not in groups:
+                groups.append(group)
+    if not groups:
+        return '""'
+    return groups[0] if len(groups) == 1 else "(" + " OR ".join(groups) + ")"
+
+
 def raw_expression(text: str) -> str:
     """FTS5's own syntax (``AND``, ``OR``, ``NOT``, ``"phrases"``, ``prefix*``,
     ``NEAR(...)``, ``column:``), each word and phrase read as the index reads text."""
     out = []
     pieces = [p for p in _SYNTAX.findall(text)]
-    for index, piece in enumerate(pieces):
+    index = 0
+    while index < len(pieces):
+        piece = pieces[index]
+        following = next((p for p in pieces[index + 1:] if p.strip()), None)
+        if piece == "NEAR" and following == "(":
+            opened = pieces.index("(", index)
+            closed = pieces.index(")", opened) if ")" in pieces[opened:] else len(pieces)
+            out.append(_near(pieces[opened + 1:closed]))
+            index = closed + 1
+            continue
         if not piece.strip() or piece in _OPERATORS or piece in "(),^+:":
             out.append(piece)
-        elif index + 1 < len(pieces) and pieces[index + 1] == ":":
+        elif following == ":":
             out.append(piece)  # a column's name
-        elif piece.startswith('"'):
-            star = piece.endswith("*")
-            out.append(phrase_expression(piece.rstrip("*")[1:-1].replace('""', '"'), prefix=star))
         else:
-            star = piece.endswith("*")
-            out.append(phrase_expression(piece.rstrip("*"), prefix=star))
+            out.append(phrase_expression(piece.rstrip("*").strip('"').replace('""', '"') if piece.startswith('"') else piece.rstrip("*"),
+                                         prefix=piece.endswith("*")))
+        index += 1
     return "".join(out)
 
 

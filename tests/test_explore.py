@@ -287,7 +287,8 @@ def test_fts_query_reads_user_text_as_words_and_fts_syntax_only_when_asked():
     fts_query = load_plugin().fts_query
     conn = sqlite3.connect(":memory:")
     conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(body, content='', tokenize=\"{TOKENIZE}\")")
-    documents = {1: "Foreign fighters or recruits", 2: "The fighter went home", 3: "Recruits arrived", 4: "The Islamic State"}
+    documents = {1: "Foreign fighters or recruits", 2: "The fighter went home", 3: "Recruits arrived", 4: "The Islamic State",
+                 5: "Raqqa and Mosul", 6: "Raqqa was quiet for many days and nights before Mosul"}
     for rowid, text in documents.items():
         conn.execute("INSERT INTO t (rowid, body) VALUES (?, ?)", [rowid, index_text(text, "en")])
 
@@ -301,6 +302,8 @@ def test_fts_query_reads_user_text_as_words_and_fts_syntax_only_when_asked():
     assert found('fts:"foreign fighters"') == {1} and found('fts:"fighters foreign"') == set()
     assert found("fts:fight* NOT home") == {1}
     assert found('fts:"foreign') == {1}  # FTS5 cannot read it: searched word by word
+    assert found("fts:NEAR(raqqa mosul, 5)") == {5} and found("fts:NEAR(raqqa mosul)") == {5, 6}
+    assert found("fts:NEAR(raqqa fighters, 5) OR recruit*") == {1, 3}
 
 
 def test_search_leads_to_a_reading_view_of_the_post(datasette, browser):
