@@ -690,3 +690,14 @@ def test_a_version_read_again_from_the_same_capture_is_the_parsers_change_not_th
         assert storage.save_post(db, make_post(101, title="Edited", capture_id="<urn:uuid:2>"), T3) == "updated"
     causes = [row[0] for row in db.execute("SELECT cause FROM revisions ORDER BY id")]
     assert causes == ["parser", "site"]
+
+
+def test_a_post_whose_language_changes_has_its_entries_read_again(db):
+    storage.save_post(db, make_post(7, language="en"), "2026-01-01T00:00:00+00:00")
+    entry = dict(site="rferl.org", post_id=7, entry_id=1, published_at="2015-11-20T10:00:00+00:00", headline="Бои в городе",
+                 body_text="В городе тихо.", body_html="<p>В городе тихо.</p>", links=[], images=[], url=None)
+    assert storage.save_entry(db, entry, "2026-01-01T00:00:00+00:00") == "new"
+    assert search(db, "live_entries", "город") == []  # read in English: the Russian word only as written
+    assert storage.save_post(db, make_post(7, language="ru"), "2026-01-02T00:00:00+00:00") == "updated"
+    assert len(search(db, "live_entries", "город")) == 1  # read again in Russian
+    assert storage.search_index_problems(db) == []

@@ -3,6 +3,8 @@ a blog given up while the others go on, and each blog's first requests."""
 
 from __future__ import annotations
 
+import itertools
+
 import scrapy
 from scrapy.exceptions import CloseSpider
 
@@ -44,19 +46,14 @@ class BlogsMixin:
         if self.reextract:
             return
         state = blog.state
-        for post_id in state.failed_posts:
+        # Posts in the window are re-checked even when the index no longer lists them:
+        # that is how a deleted post is noticed.
+        rechecked = state.recheck if self.mode == "incremental" else ()
+        for post_id in itertools.chain(state.failed_posts, rechecked):
             if post_id not in blog.seen_ids:
                 blog.seen_ids.add(post_id)
                 blog.listed_ids.add(post_id)
                 claimed.add(post_id)
-        if self.mode == "incremental":
-            # Posts in the window are re-checked even when the index no longer lists them:
-            # that is how a deleted post is noticed.
-            for post_id in state.recheck:
-                if post_id not in blog.seen_ids:
-                    blog.seen_ids.add(post_id)
-                    blog.listed_ids.add(post_id)
-                    claimed.add(post_id)
 
     def blog_start(self, blog: BlogFacts, claimed):
         """A blog's first requests: its entry point, then what its last run left to do and

@@ -53,7 +53,8 @@ _BATCH = 1000
 def terms(values, language) -> tuple:
     """The index row for a row's searched ``values`` read in ``language`` (or, when the
     post names none, the language its script tells: ``analysis.reading_language``)."""
-    language = reading_language(language, " ".join(v for v in values if isinstance(v, str)))
+    if not language:
+        language = reading_language(None, " ".join(v for v in values if isinstance(v, str)))
     return tuple(index_text(value, language) for value in values)
 
 

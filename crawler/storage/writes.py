@@ -245,10 +245,8 @@ def _write_version(
     """
     digest = content_hash(form)
     capture = ", capture_id" if record.has_capture else ", NULL"
-    searched = ", ".join(f"[{name}]" for name in record.searchable)
     previous = conn.execute(
-        f"SELECT content_hash, {record.since}, last_seen_at, first_seen_at{capture}, {record.language}, {searched} "
-        f"FROM {record.table} WHERE {record.where}", key
+        f"SELECT content_hash, {record.since}, last_seen_at, first_seen_at{capture} FROM {record.table} WHERE {record.where}", key
     ).fetchone()
     old = stored() if previous is not None and previous[0] != digest else None
     changed = changed_fields(form, old) if old is not None else []
@@ -280,17 +278,24 @@ def _write_version(
                 json.dumps({name: old.get(name) for name in changed}, ensure_ascii=False), previous[0], previous[4], cause,
             ],
         )
+    # The index holds the row as it was: its searched text (``old``) read in the language
+    # it was read in then (the post's, before this write).
+    held_language = None
+    if previous is not None:
+        held_language = conn.execute(f"SELECT {record.language} FROM {record.table} WHERE {record.where}", key).fetchone()[0]
     row.update(content_hash=digest, first_seen_at=previous[3] if previous is not None else now, last_seen_at=now)
     rowid = conn.execute(record.upsert, [row[name] for name in record.columns]).fetchone()[0]
-    # The index holds the row as it was: its searched text read in its language then.
-    language = row["language"] if "language" in row else (previous[5] if previous is not None else None)
-    if record.table == "live_entries" and previous is None:
-        language = conn.execute("SELECT language FROM posts WHERE site = ? AND id = ?", key[:2]).fetchone()
-        language = language[0] if language else None
-    held = terms(previous[6:], previous[5]) if previous is not None else None
+    if "language" in row:
+        language = row["language"]
+    elif previous is not None:
+        language = held_language
+    else:  # a new entry: its post's language
+        found = conn.execute("SELECT language FROM posts WHERE site = ? AND id = ?", key[:2]).fetchone()
+        language = found[0] if found else None
+    held = terms([old[name] for name in record.searchable], held_language) if old is not None else None
     _index_text(conn, record.fts, rowid, held, terms([row[name] for name in record.searchable], language))
-    if record.table == "posts" and previous is not None and previous[5] != language:
-        for entry_rowid, entry_old, entry_new in entries_read_again(conn, key[0], key[1], previous[5], language):
+    if record.table == "posts" and previous is not None and held_language != language:
+        for entry_rowid, entry_old, entry_new in entries_read_again(conn, key[0], key[1], held_language, language):
             _index_text(conn, "live_entries_fts", entry_rowid, entry_old, entry_new)
     return "new" if previous is None else "updated"
 
